@@ -1,0 +1,132 @@
+import { awscdk, javascript } from 'projen';
+
+// The oldest aws-cdk-lib we support (cdk-nag 3 needs 2.257). Tests run against it, so the
+// peer range never promises something the tests did not see.
+const CDK_VERSION = '2.257.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-secure-config',
+  description:
+    'AWS CDK constructs for configuration and secrets done right: a Parameter Store tree with SecureStrings and a customer-managed key, rotated database secrets, least-privilege read grants.',
+  author: 'cdk-secure-config developers',
+  authorAddress: 'maintainers@cdk-secure-config.invalid',
+  repositoryUrl: 'https://github.com/cdk-secure-config/cdk-secure-config.git',
+  keywords: ['cdk', 'aws-cdk', 'ssm', 'parameter-store', 'secrets-manager', 'kms', 'rotation', 'securestring'],
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  github: false,
+  release: false,
+
+  cdkVersion: CDK_VERSION,
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+
+  // Names for the other languages are chosen once: renaming them later breaks every user.
+  publishToPypi: {
+    distName: 'cdk-secure-config',
+    module: 'cdk_secure_config',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdksecureconfig',
+    mavenGroupId: 'io.github.cdk-secure-config',
+    mavenArtifactId: 'cdk-secure-config',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'CdkSecureConfig',
+    packageId: 'CdkSecureConfig',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk-secure-config/cdk-secure-config-go',
+  },
+
+  // Handlers are declared one by one below so that each bundle holds only what it needs.
+  lambdaAutoDiscover: false,
+
+  devDeps: [
+    '@aws-sdk/client-ssm@^3',
+    '@aws-sdk/client-kms@^3',
+    '@aws-sdk/client-secrets-manager@^3',
+    'aws-sdk-client-mock@^4',
+    'pg@^8',
+    '@types/pg@^8',
+    'mysql2@^3',
+    'cdk-nag@^3',
+    'aws-cdk@^2',
+    'esbuild',
+  ],
+
+  tsconfigDev: {
+    include: ['../lambda-handlers/**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts'],
+    compilerOptions: {},
+  },
+  jestOptions: {
+    // Snapshots are verified, never rewritten by the test command: `npx projen test -u` updates them.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    junitReporting: false,
+    jestConfig: {
+      testTimeout: 120_000,
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      reporters: [new javascript.JestReporter('default'), new javascript.JestReporter('<rootDir>/test/support/skip-reporter.js')],
+      maxWorkers: 2,
+      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/examples/.*/cdk.out/'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
+      modulePathIgnorePatterns: ['<rootDir>/examples/.*/cdk.out', '<rootDir>/test/.*\\.snapshot'],
+    },
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'lambda-handlers', 'examples', 'bench'],
+  },
+  gitignore: ['cdk.out', '*.tsbuildinfo', '/assets/', '.moto-*', 'test-reports/'],
+  npmignoreEnabled: true,
+});
+
+// Every handler bundles a pinned AWS SDK instead of the one in the Lambda runtime: the code
+// that runs in production is the code the tests ran, and a runtime SDK update cannot change it.
+const handlerBundling = {
+  externals: ['pg-native', 'cloudflare:sockets'],
+  minify: true,
+  sourcemap: false,
+};
+const handlers = [
+  'parameter-tree-reconciler',
+  'rotation-postgres',
+  'rotation-mysql',
+];
+for (const handler of handlers) {
+  new awscdk.LambdaFunction(project, {
+    entrypoint: `lambda-handlers/${handler}.lambda.ts`,
+    constructFile: `src/private/${handler}-function.ts`,
+    cdkDeps: project.cdkDeps,
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+    bundlingOptions: handlerBundling,
+    awsSdkConnectionReuse: false,
+  });
+}
+
+// The generated construct classes are private: jsii must still see them, API.md must not.
+project.npmignore?.addPatterns('/lambda-handlers/', '/examples/', '/bench/', '/docs/', '/.ci/');
+project.npmignore?.include('/assets/');
+
+// CI packages JavaScript only: the machines reach no Maven, NuGet or Go registry and
+// `jsii-pacmak --target python` needs pip build tools the package index does not hold.
+for (const task of [project.packageTask, project.tasks.tryFind('package-all')!]) {
+  task.reset();
+  task.spawn(project.tasks.tryFind('package:js')!);
+}
+
+project.addTask('bench', {
+  description: 'Prints the benchmark table (synth cost, reconciler, bundles, rotation, grants)',
+  exec: 'ts-node --project test/tsconfig.json bench/run.ts',
+});
+const synthExample = project.addTask('synth:example', {
+  description: 'Synthesizes the e-commerce example app without an AWS account',
+});
+synthExample.spawn(project.tasks.tryFind('bundle')!);
+synthExample.exec('ts-node --project test/tsconfig.json examples/ecommerce/synth.ts');
+
+project.synth();

@@ -1,0 +1,89 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct, IConstruct } from 'constructs';
+
+/** Id of the managed policy that collects every cdk-secure-config grant of one identity. */
+export const READ_POLICY_ID = 'SecureConfigReadPolicy';
+
+/** One statement of a grant, in the shape `iam.Grant.addToPrincipal` takes. */
+export interface GrantStatement {
+  readonly actions: string[];
+  readonly resourceArns: string[];
+  readonly conditions?: Record<string, Record<string, unknown>>;
+}
+
+type Identity =
+  | { kind: 'role'; identity: iam.IRole }
+  | { kind: 'user'; identity: iam.IUser }
+  | { kind: 'group'; identity: iam.IGroup };
+
+function identityOf(principal: iam.IPrincipal): Identity | undefined {
+  if (!Construct.isConstruct(principal)) return undefined;
+  if ('roleArn' in principal && 'roleName' in principal) return { kind: 'role', identity: principal as unknown as iam.IRole };
+  if ('userArn' in principal && 'userName' in principal) return { kind: 'user', identity: principal as unknown as iam.IUser };
+  if ('groupArn' in principal && 'groupName' in principal) return { kind: 'group', identity: principal as unknown as iam.IGroup };
+  return undefined;
+}
+
+/**
+ * The managed policy holding cdk-secure-config grants for this grantee, created on first use as a
+ * child of its role, user or group. Undefined when the grantee is no IAM identity of this app
+ * (a service principal, say): such grants go through `iam.Grant.addToPrincipal` as usual.
+ *
+ * Managed rather than inline because the HIPAA, NIST 800-53 and PCI DSS rule packs reject inline
+ * policies, and because one named policy per identity is what a reviewer wants to read.
+ */
+export function managedReadPolicy(grantee: iam.IGrantable): iam.ManagedPolicy | undefined {
+  const found = identityOf(grantee.grantPrincipal);
+  if (!found) return undefined;
+  const scope = found.identity as unknown as IConstruct;
+  const existing = scope.node.tryFindChild(READ_POLICY_ID);
+  if (existing) return existing as iam.ManagedPolicy;
+
+  const policy = new iam.ManagedPolicy(scope, READ_POLICY_ID, {
+    description: 'Read-only access to configuration and secrets, granted by cdk-secure-config',
+  });
+  switch (found.kind) {
+    case 'role': policy.attachToRole(found.identity); break;
+    case 'user': policy.attachToUser(found.identity); break;
+    case 'group': policy.attachToGroup(found.identity); break;
+  }
+  return policy;
+}
+
+/** Routes `addToPrincipalPolicy` into a managed policy, so `iam.Grant` can report the statements. */
+class ManagedPolicyPrincipal extends iam.PrincipalBase {
+  constructor(private readonly target: iam.IPrincipal, private readonly policy: iam.ManagedPolicy) {
+    super();
+  }
+
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    return this.target.policyFragment;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.policy.addStatements(statement);
+    return { statementAdded: true, policyDependable: this.policy };
+  }
+
+  public dedupeString(): string | undefined {
+    return undefined;
+  }
+}
+
+/**
+ * Grants `statements` to `grantee` through its managed read policy (see `managedReadPolicy`),
+ * or through the principal's own policy when it has no IAM identity in this app.
+ */
+export function grantThroughManagedPolicy(grantee: iam.IGrantable, statements: GrantStatement[]): iam.Grant {
+  const policy = managedReadPolicy(grantee);
+  const target: iam.IGrantable = policy
+    ? { grantPrincipal: new ManagedPolicyPrincipal(grantee.grantPrincipal, policy) }
+    : grantee;
+  const grants = statements.map((statement) => iam.Grant.addToPrincipal({
+    grantee: target,
+    actions: statement.actions,
+    resourceArns: statement.resourceArns,
+    conditions: statement.conditions,
+  }));
+  return grants.reduce((all, grant) => all.combine(grant));
+}

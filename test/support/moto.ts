@@ -1,0 +1,83 @@
+/**
+ * Starts and stops `moto_server` (Python's AWS emulator) on a free loopback port.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as net from 'net';
+import type { ServiceStatus } from './services';
+
+export interface MotoServer {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function probeTcp(host: string, port: number, timeoutMs = 2_000): Promise<ServiceStatus> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (status: ServiceStatus) => {
+      socket.destroy();
+      resolve(status);
+    };
+    socket.setTimeout(timeoutMs, () => done({ available: false, detail: `no answer on ${host}:${port}` }));
+    socket.once('connect', () => done({ available: true, detail: `${host}:${port}` }));
+    socket.once('error', (err) => done({ available: false, detail: `${host}:${port}: ${err.message}` }));
+  });
+}
+
+async function waitUntilServing(endpoint: string, child: ChildProcess, deadlineMs: number): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < deadlineMs) {
+    if (child.exitCode !== null) {
+      throw new Error(`moto_server exited with code ${child.exitCode} before serving`);
+    }
+    try {
+      const response = await fetch(`${endpoint}/moto-api/`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`moto_server did not serve ${endpoint} within ${deadlineMs} ms`);
+}
+
+export async function startMotoServer(): Promise<MotoServer> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: 'ignore',
+    detached: false,
+  });
+  const spawnError = new Promise<never>((_, reject) => {
+    child.once('error', (err) => reject(new Error(`moto_server could not start (${err.message}): pip install "moto[server]"`)));
+  });
+  await Promise.race([waitUntilServing(endpoint, child, 30_000), spawnError]);
+  child.unref();
+  return {
+    endpoint,
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+    }),
+  };
+}
+
+/** Resets every emulated service to empty; tests that need a clean account call it. */
+export async function resetMoto(): Promise<void> {
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  if (!endpoint) throw new Error('AWS_ENDPOINT_URL is not set: moto_server is not running');
+  const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
+}
