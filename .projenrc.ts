@@ -120,10 +120,11 @@ for (const task of [project.packageTask, project.tasks.tryFind('package-all')!])
   task.spawn(project.tasks.tryFind('package:js')!);
 }
 
-project.addTask('bench', {
+const bench = project.addTask('bench', {
   description: 'Prints the benchmark table (synth cost, reconciler, bundles, rotation, grants)',
-  exec: 'ts-node --project test/tsconfig.json bench/run.ts',
 });
+bench.spawn(project.tasks.tryFind('bundle')!);
+bench.exec('ts-node --transpile-only --project test/tsconfig.json bench/run.ts', { receiveArgs: true });
 const synthExample = project.addTask('synth:example', {
   description: 'Synthesizes the e-commerce example app without an AWS account',
 });

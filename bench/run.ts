@@ -1,0 +1,64 @@
+/**
+ * `npm run bench`: measures synth cost, the reconciler, handler bundles, rotation and grants, and
+ * prints one table (medians of several runs, ratios against baselines measured in the same run).
+ *
+ * Options: `--sections 1,3` to run some sections only, `--runs N` (default 3),
+ * `--write <file>` to also write the table as Markdown with the machine it ran on.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import { bundleRows } from './bundles';
+import { BenchRow, renderTable } from './stats';
+import { synthCostRows } from './synth-cost';
+
+interface Options {
+  readonly sections: Set<string>;
+  readonly runs: number;
+  readonly write?: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const value = (flag: string) => {
+    const index = argv.indexOf(flag);
+    return index >= 0 ? argv[index + 1] : undefined;
+  };
+  const sections = value('--sections') ?? '1,2,3,4,5';
+  const runs = Number(value('--runs') ?? process.env.BENCH_RUNS ?? 3);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got: '${value('--runs')}'`);
+  return { sections: new Set(sections.split(',').map((s) => s.trim())), runs, write: value('--write') };
+}
+
+type Section = (options: Options) => Promise<BenchRow[]> | BenchRow[];
+
+const SECTIONS: Record<string, Section> = {
+  1: (o) => synthCostRows([10, 100, 1_000, 10_000], o.runs),
+  3: (o) => bundleRows(Math.max(o.runs, 5)),
+};
+
+function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${os.cpus().length} x ${cpu}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node.js ${process.version}`;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const rows: BenchRow[] = [];
+  for (const [id, section] of Object.entries(SECTIONS)) {
+    if (!options.sections.has(id)) continue;
+    process.stderr.write(`bench: section ${id}...\n`);
+    const started = Date.now();
+    rows.push(...await section(options));
+    process.stderr.write(`bench: section ${id} took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  }
+  const table = renderTable(rows);
+  process.stdout.write(`${table}\n`);
+  if (options.write) {
+    const header = `Machine: ${machine()}\nDate: ${new Date().toISOString().slice(0, 10)}\nRuns per figure: ${options.runs} (median)\n`;
+    fs.writeFileSync(options.write, `${header}\n${table}\n`);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
