@@ -1,1 +1,5 @@
-export async function handler(): Promise<void> {}
+/** Rotation function for PostgreSQL secrets (bundles `pg` only). */
+import { createRotationHandler } from './rotation/handler';
+import { PostgresAdapter } from './rotation/postgres-adapter';
+
+export const handler = createRotationHandler({ createAdapter: () => new PostgresAdapter() });
