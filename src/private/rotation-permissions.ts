@@ -1,0 +1,99 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { secretPolicyArn, viaSecretsManager } from './secret-grant-statements';
+
+export interface RotationPermissionsInput {
+  readonly secret: secretsmanager.ISecret;
+  readonly encryptionKey: kms.IKey;
+  readonly logGroup: logs.ILogGroup;
+  /** Alternating users only: the secret whose credentials manage the clone user. */
+  readonly masterSecret?: secretsmanager.ISecret;
+}
+
+/**
+ * What a rotation function needs and nothing more: the permissions AWS documents for rotation
+ * functions in a VPC, narrowed to this secret, its key (through Secrets Manager only) and the
+ * function's own log group.
+ */
+export function rotationStatements(input: RotationPermissionsInput): iam.PolicyStatement[] {
+  const { secret, encryptionKey, logGroup, masterSecret } = input;
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'RotateThisSecret',
+      actions: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:UpdateSecretVersionStage',
+      ],
+      resources: [secretPolicyArn(secret)],
+    }),
+    new iam.PolicyStatement({
+      sid: 'GeneratePasswords',
+      // GetRandomPassword acts on no resource: IAM accepts only '*' for it.
+      actions: ['secretsmanager:GetRandomPassword'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'UseSecretKeyThroughSecretsManager',
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [encryptionKey.keyArn],
+      conditions: viaSecretsManager(secret),
+    }),
+    new iam.PolicyStatement({
+      sid: 'AttachToVpc',
+      // Lambda manages the function's network interfaces with these; they support no resource-level scoping.
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'WriteOwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
+  ];
+  if (masterSecret) {
+    statements.push(new iam.PolicyStatement({
+      sid: 'ReadMasterSecret',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [secretPolicyArn(masterSecret)],
+    }));
+    if (masterSecret.encryptionKey) {
+      statements.push(new iam.PolicyStatement({
+        sid: 'DecryptMasterSecretThroughSecretsManager',
+        actions: ['kms:Decrypt'],
+        resources: [masterSecret.encryptionKey.keyArn],
+        conditions: viaSecretsManager(masterSecret),
+      }));
+    }
+  }
+  return statements;
+}
+
+/**
+ * Key policy statement that lets CloudWatch Logs in this account and region encrypt log groups
+ * with the key. The log group's own ARN cannot be named: the group depends on the key, so naming
+ * it in the key's policy would make a dependency cycle.
+ */
+export function logsKeyPolicyStatement(scope: Stack): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AllowCloudWatchLogsOfThisAccount',
+    principals: [new iam.ServicePrincipal(`logs.${scope.region}.amazonaws.com`)],
+    actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+    resources: ['*'],
+    conditions: {
+      ArnLike: {
+        'kms:EncryptionContext:aws:logs:arn': `arn:${scope.partition}:logs:${scope.region}:${scope.account}:log-group:*`,
+      },
+    },
+  });
+}

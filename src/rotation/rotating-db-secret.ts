@@ -1,0 +1,411 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct, IConstruct } from 'constructs';
+import { DatabaseEngine } from './database-engine';
+import { DatabaseTarget, DatabaseTargetConfig } from './database-target';
+import { RotationStrategy } from './rotation-strategy';
+import { grantThroughManagedPolicy } from '../private/managed-policy-grant';
+import {
+  DEFAULT_EXCLUDE_CHARACTERS,
+  DEFAULT_PASSWORD_LENGTH,
+  RDS_CA_BUNDLE,
+  ROTATION_ENV,
+} from '../private/rotation-contract';
+import { engineFacts } from '../private/rotation-engines';
+import { RotationMysqlFunction } from '../private/rotation-mysql-function';
+import { logsKeyPolicyStatement, rotationStatements } from '../private/rotation-permissions';
+import { RotationPostgresFunction } from '../private/rotation-postgres-function';
+import {
+  validateDatabaseName,
+  validateExcludeCharacters,
+  validateHost,
+  validateMasterSecret,
+  validatePasswordLength,
+  validatePort,
+  validateRotationSchedule,
+  validateUsername,
+} from '../private/rotation-validation';
+import { secretsManagerEndpointFor } from '../private/rotation-vpc-endpoint';
+import { secretReadStatements } from '../private/secret-grant-statements';
+
+/**
+ * A database user's credentials in Secrets Manager, rotated on a schedule.
+ */
+export interface IRotatingDbSecret extends IConstruct {
+  /** The secret holding the connection JSON (engine, host, port, dbname, username, password). */
+  readonly secret: secretsmanager.ISecret;
+
+  /** The customer-managed key that encrypts the secret. */
+  readonly encryptionKey: kms.IKey;
+
+  /**
+   * Lets `grantee` read the secret: `secretsmanager:GetSecretValue` and `DescribeSecret` on it,
+   * `kms:Decrypt` on its key through Secrets Manager only. For an IAM role, user or group of
+   * this app the statements go into its cdk-secure-config managed policy, never an inline one.
+   */
+  grantRead(grantee: iam.IGrantable): iam.Grant;
+}
+
+/**
+ * Properties of a RotatingDbSecret.
+ */
+export interface RotatingDbSecretProps {
+  /** The database whose user is rotated. */
+  readonly target: DatabaseTarget;
+
+  /**
+   * The database user whose password is rotated. It must exist before the first rotation, with
+   * the password the secret holds or (alternating users) be creatable by the master user.
+   */
+  readonly username: string;
+
+  /** The database the rotation function connects to, stored as the secret's `dbname`. */
+  readonly databaseName: string;
+
+  /**
+   * The database engine.
+   *
+   * @default - inferred from an RDS instance or cluster target; required for other targets
+   */
+  readonly engine?: DatabaseEngine;
+
+  /**
+   * How credentials change at each rotation.
+   *
+   * @default RotationStrategy.SINGLE_USER
+   */
+  readonly strategy?: RotationStrategy;
+
+  /**
+   * The secret of a user that may create `<username>_clone` and change its password, usually the
+   * database's master user. Its ARN is stored as the secret's `masterarn`.
+   *
+   * @default - none; required with `RotationStrategy.ALTERNATING_USERS` and refused otherwise
+   */
+  readonly masterSecret?: secretsmanager.ISecret;
+
+  /**
+   * The customer-managed key that encrypts the secret and the rotation function's logs. An
+   * imported key's policy must already let CloudWatch Logs of this account use it.
+   *
+   * @default - a new key with automatic rotation on, kept on stack deletion per `removalPolicy`
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * A name for the secret.
+   *
+   * @default - a name CloudFormation generates
+   */
+  readonly secretName?: string;
+
+  /**
+   * What happens to the secret, and the key this construct creates, when they leave the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Length of generated passwords, from 16 to 128.
+   *
+   * @default 32
+   */
+  readonly passwordLength?: number;
+
+  /**
+   * Characters generated passwords never contain. Must leave at least one upper-case letter,
+   * lower-case letter, digit and punctuation character.
+   *
+   * @default - characters that need escaping in connection strings, URLs and shells: `` %+~`#$&*()|[]{}:;<>?!'/@"\,=^``
+   */
+  readonly excludeCharacters?: string;
+
+  /**
+   * Time between rotations, from 4 hours to 1,000 days.
+   *
+   * @default Duration.days(30)
+   */
+  readonly rotationSchedule?: Duration;
+
+  /**
+   * Rotate as soon as the rotation schedule is deployed or changed, instead of waiting for the
+   * first scheduled window. The first deployment then replaces the generated password at once.
+   *
+   * @default true
+   */
+  readonly rotateImmediatelyOnUpdate?: boolean;
+
+  /**
+   * The VPC the rotation function runs in.
+   *
+   * @default - the VPC of an `endpoint` target, or of an RDS instance or cluster this app
+   * creates; required for imported RDS instances and clusters, which expose no VPC
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets the rotation function runs in. They must route to the database and, when
+   * `createSecretsManagerEndpoint` is false, to Secrets Manager.
+   *
+   * @default - the subnets of an `endpoint` target, else the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Create an interface VPC endpoint for Secrets Manager (private DNS on) so the function reaches
+   * it without internet access. One endpoint per VPC and stack is shared by every
+   * RotatingDbSecret. Set to false when the VPC already has one with private DNS (a second one
+   * would fail to deploy) or the subnets reach Secrets Manager through a NAT gateway; the function
+   * may then send HTTPS anywhere.
+   *
+   * @default true
+   */
+  readonly createSecretsManagerEndpoint?: boolean;
+
+  /**
+   * How long the rotation function's logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+const ROTATION_TIMEOUT = Duration.minutes(1);
+const ROTATION_MEMORY_MB = 256;
+const ROTATION_FAILED_EVENT = 'RotationFailed';
+
+/**
+ * A Secrets Manager secret for one database user, encrypted with a customer-managed key, its
+ * password generated by Secrets Manager and rotated on a schedule by a Node.js function in the
+ * database's VPC.
+ *
+ * What gets created: the secret (and a KMS key unless given), the rotation function with its
+ * role, managed policy, security group and encrypted log group, a Secrets Manager VPC endpoint
+ * unless told not to, the rotation schedule, an EventBridge rule matching failed rotations of
+ * this secret, and an alarm on the function's errors.
+ */
+export class RotatingDbSecret extends Construct implements IRotatingDbSecret {
+  public readonly secret: secretsmanager.ISecret;
+  public readonly encryptionKey: kms.IKey;
+
+  /** The function Secrets Manager invokes for each rotation step. */
+  public readonly rotationFunction: lambda.IFunction;
+
+  /** The rotation function's network side: its security group. */
+  public readonly connections: ec2.Connections;
+
+  /**
+   * Matches Secrets Manager's `RotationFailed` events for this secret (detail type
+   * 'AWS Service Event via CloudTrail'; the secret's ARN in `detail.additionalEventData.SecretId`).
+   * It has no target: add one, such as an SNS topic. The events exist only where CloudTrail
+   * records management events, which it does by default.
+   */
+  public readonly rotationFailedRule: events.Rule;
+
+  /**
+   * In alarm when a rotation step fails (the function's `Errors` metric, summed over 5 minutes,
+   * at least 1). It has no action: add one.
+   */
+  public readonly rotationErrorsAlarm: cloudwatch.Alarm;
+
+  /** The engine of the database. */
+  public readonly engine: DatabaseEngine;
+
+  /** The rotation strategy in use. */
+  public readonly strategy: RotationStrategy;
+
+  constructor(scope: Construct, id: string, props: RotatingDbSecretProps) {
+    super(scope, id);
+
+    const target = props.target.config;
+    const engine = resolveEngine(props.engine, target);
+    const strategy = props.strategy ?? RotationStrategy.SINGLE_USER;
+    const passwordLength = props.passwordLength ?? DEFAULT_PASSWORD_LENGTH;
+    const excludeCharacters = props.excludeCharacters ?? DEFAULT_EXCLUDE_CHARACTERS;
+    const rotationSchedule = props.rotationSchedule ?? Duration.days(30);
+    validateHost(target.host);
+    validatePort(target.port);
+    validateUsername(props.username, engine, strategy);
+    validateDatabaseName(props.databaseName, engine);
+    validatePasswordLength(passwordLength);
+    validateExcludeCharacters(excludeCharacters);
+    validateRotationSchedule(rotationSchedule);
+    validateMasterSecret(strategy, props.masterSecret !== undefined);
+    const vpc = resolveVpc(props.vpc, target);
+    const vpcSubnets = props.vpcSubnets ?? target.vpcSubnets;
+
+    this.engine = engine;
+    this.strategy = strategy;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+      description: `Encrypts the database secret ${this.node.path} and its rotation logs`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    this.encryptionKey.addToResourcePolicy(logsKeyPolicyStatement(Stack.of(this)));
+
+    const secret = new secretsmanager.Secret(this, 'Secret', {
+      description: `Credentials of database user ${props.username}, rotated by cdk-secure-config`,
+      secretName: props.secretName,
+      encryptionKey: this.encryptionKey,
+      removalPolicy,
+      generateSecretString: {
+        secretStringTemplate: Stack.of(this).toJsonString({
+          engine: engineFacts(engine).secretEngine,
+          host: target.host,
+          port: target.port,
+          dbname: props.databaseName,
+          username: props.username,
+          masterarn: props.masterSecret?.secretArn,
+        }),
+        generateStringKey: 'password',
+        passwordLength,
+        excludeCharacters,
+      },
+    });
+    this.secret = secret;
+
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: this.encryptionKey,
+      removalPolicy,
+    });
+
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Rotation function of ${this.node.path}`,
+    });
+    const policy = new iam.ManagedPolicy(this, 'RotationPolicy', {
+      description: `Least privilege to rotate the database secret ${this.node.path}`,
+      statements: rotationStatements({
+        secret,
+        encryptionKey: this.encryptionKey,
+        logGroup,
+        masterSecret: props.masterSecret,
+      }),
+      roles: [role],
+    });
+
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: `Rotation function of ${this.node.path}: reaches the database and Secrets Manager only`,
+      allowAllOutbound: false,
+    });
+    this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
+    target.connections.allowFrom(securityGroup, ec2.Port.tcp(target.port), `Rotation function of ${this.node.path}`);
+
+    const endpoint = (props.createSecretsManagerEndpoint ?? true)
+      ? secretsManagerEndpointFor(this, vpc, vpcSubnets)
+      : undefined;
+    if (endpoint) {
+      endpoint.connections.allowDefaultPortFrom(securityGroup, `Rotation function of ${this.node.path}`);
+    } else {
+      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager over HTTPS');
+    }
+
+    const functionProps = {
+      description: `Rotates the database secret ${this.node.path} (cdk-secure-config)`,
+      role,
+      vpc,
+      vpcSubnets,
+      securityGroups: [securityGroup],
+      architecture: lambda.Architecture.ARM_64,
+      timeout: ROTATION_TIMEOUT,
+      memorySize: ROTATION_MEMORY_MB,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        [ROTATION_ENV.PASSWORD_LENGTH]: String(passwordLength),
+        [ROTATION_ENV.EXCLUDE_CHARACTERS]: excludeCharacters,
+        [ROTATION_ENV.EXTRA_CA_CERTS]: RDS_CA_BUNDLE,
+      },
+    };
+    const fn = engine === DatabaseEngine.POSTGRES
+      ? new RotationPostgresFunction(this, 'RotationFunction', functionProps)
+      : new RotationMysqlFunction(this, 'RotationFunction', functionProps);
+    // Lambda checks the role's network-interface permissions when it creates a VPC function.
+    fn.node.addDependency(policy);
+    this.rotationFunction = fn;
+
+    const invokePermission = new lambda.CfnPermission(this, 'SecretsManagerInvoke', {
+      action: 'lambda:InvokeFunction',
+      functionName: fn.functionArn,
+      principal: 'secretsmanager.amazonaws.com',
+      sourceAccount: Stack.of(this).account,
+      sourceArn: secret.secretArn,
+    });
+
+    const schedule = secret.addRotationSchedule('RotationSchedule', {
+      // RotationSchedule grants a function it can modify wide inline permissions (invoke without
+      // a source ARN, kms:Encrypt and ReEncrypt*). Handing it a reference it cannot modify keeps
+      // every permission in the managed policy and the scoped invoke permission above.
+      rotationLambda: lambda.Function.fromFunctionAttributes(this, 'RotationFunctionReference', {
+        functionArn: fn.functionArn,
+        sameEnvironment: true,
+        skipPermissions: true,
+      }),
+      automaticallyAfter: rotationSchedule,
+      rotateImmediatelyOnUpdate: props.rotateImmediatelyOnUpdate ?? true,
+    });
+    // The first rotation may run as soon as the schedule exists: everything it needs must be there.
+    schedule.node.addDependency(invokePermission, policy, fn, securityGroup);
+    if (endpoint) schedule.node.addDependency(endpoint);
+
+    this.rotationFailedRule = new events.Rule(this, 'RotationFailedRule', {
+      description: `Failed rotations of the database secret ${this.node.path}`,
+      eventPattern: {
+        source: ['aws.secretsmanager'],
+        detailType: ['AWS Service Event via CloudTrail'],
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          eventName: [ROTATION_FAILED_EVENT],
+          additionalEventData: { SecretId: [secret.secretArn] },
+        },
+      },
+    });
+
+    this.rotationErrorsAlarm = new cloudwatch.Alarm(this, 'RotationErrorsAlarm', {
+      alarmDescription: `A rotation step of the database secret ${this.node.path} failed`,
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return grantThroughManagedPolicy(grantee, secretReadStatements(this.secret, this.encryptionKey));
+  }
+}
+
+function resolveEngine(given: DatabaseEngine | undefined, target: DatabaseTargetConfig): DatabaseEngine {
+  if (given !== undefined && target.engine !== undefined && given !== target.engine) {
+    throw new Error(`\`engine\` must match the target database's engine '${target.engine}', got: '${given}'`);
+  }
+  const engine = given ?? target.engine;
+  if (engine === undefined) {
+    throw new Error('`engine` is required when the target does not tell its engine (an endpoint, or an imported RDS database), got: undefined');
+  }
+  return engine;
+}
+
+function resolveVpc(given: ec2.IVpc | undefined, target: DatabaseTargetConfig): ec2.IVpc {
+  if (given && target.vpc && given !== target.vpc) {
+    throw new Error(`\`vpc\` must be the target database's VPC '${target.vpc.node.path}' or be left out, got: '${given.node.path}'`);
+  }
+  const vpc = given ?? target.vpc;
+  if (!vpc) {
+    throw new Error('`vpc` is required when the target is an imported RDS database (rds.IDatabaseInstance and rds.IDatabaseCluster expose no VPC), got: undefined');
+  }
+  return vpc;
+}
