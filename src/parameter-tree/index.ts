@@ -1,0 +1,2 @@
+export * from './parameter-value';
+export * from './secure-parameter-tree';

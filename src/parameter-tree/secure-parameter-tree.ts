@@ -1,0 +1,470 @@
+import {
+  Annotations,
+  ArnFormat,
+  CfnResource,
+  IResource,
+  ITaggable,
+  Lazy,
+  RemovalPolicy,
+  Resource,
+  Stack,
+  TagManager,
+  TagType,
+  Token,
+  Tokenization,
+} from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { ParameterTier, ParameterValue } from './parameter-value';
+import { grantThroughManagedPolicy } from '../private/managed-policy-grant';
+import {
+  ParameterKind,
+  ParameterSpec,
+  ParameterTierName,
+  TagSpec,
+  TREE_RESOURCE_TYPE,
+  TreeResourceProperties,
+} from '../private/parameter-tree-contract';
+import { isSecureKind, ParameterDefinition } from '../private/parameter-tree-definition';
+import { ssmServiceName, treeReadStatements } from '../private/parameter-tree-grant-statements';
+import {
+  validateDescription,
+  validateFullName,
+  validateRelativeName,
+  validateRemovalPolicy,
+  validateTreePath,
+  validateValueSize,
+} from '../private/parameter-tree-validation';
+import { ReconcilerProvider } from '../private/reconciler-provider';
+
+/** A Parameter Store hierarchy, built in this app or imported with `SecureParameterTree.fromPath`. */
+export interface ISecureParameterTree extends IResource {
+  /**
+   * The tree's absolute path, without trailing slash, e.g. `/ecommerce/prod`.
+   *
+   * @attribute
+   */
+  readonly path: string;
+
+  /**
+   * The ARN of the path itself, e.g. `arn:aws:ssm:us-east-1:111122223333:parameter/ecommerce/prod`.
+   * `ssm:GetParametersByPath` authorizes against it.
+   *
+   * @attribute
+   */
+  readonly pathArn: string;
+
+  /**
+   * The key that encrypts the tree's SecureStrings; undefined only for an imported tree that
+   * uses the AWS-managed key `aws/ssm`.
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The full name of a parameter of the tree.
+   *
+   * @param relativeName the name below the tree path, e.g. `db/host`
+   * @returns e.g. `/ecommerce/prod/db/host`
+   */
+  parameterName(relativeName: string): string;
+
+  /**
+   * The ARN of a parameter (or subtree) of the tree.
+   *
+   * @param relativeName the name below the tree path, e.g. `db/host`
+   */
+  parameterArn(relativeName: string): string;
+
+  /**
+   * Grants read access to the whole tree or to one subtree, in a managed policy of the grantee:
+   * `ssm:GetParametersByPath` on the path, `ssm:GetParameter(s)` below it, and `kms:Decrypt` on
+   * the tree's key through Parameter Store only, for parameters below the path only.
+   *
+   * @param grantee who reads
+   * @param subtree a path relative to the tree, e.g. `db` or `db/primary`; it must hold at least
+   * one parameter of a tree built in this app
+   */
+  grantRead(grantee: iam.IGrantable, subtree?: string): iam.Grant;
+}
+
+/** Properties of a `SecureParameterTree`. */
+export interface SecureParameterTreeProps {
+  /**
+   * The tree's absolute path, e.g. `/ecommerce/prod`: starts with '/', no trailing '/'.
+   */
+  readonly path: string;
+
+  /**
+   * The parameters, by name relative to the path (`db/host`, no leading '/').
+   * More can be added with `addParameter`.
+   *
+   * @default - no parameters
+   */
+  readonly parameters?: { [relativeName: string]: ParameterValue };
+
+  /**
+   * The KMS key that encrypts the tree's SecureStrings.
+   *
+   * @default - a new customer-managed key with yearly rotation, the alias
+   * `alias/cdk-secure-config/<path>` and a key policy giving `kms:*` to the account root only;
+   * retained when the stack is deleted
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The tier of every parameter that does not choose its own.
+   *
+   * @default ParameterTier.STANDARD
+   */
+  readonly tier?: ParameterTier;
+
+  /**
+   * What happens to the parameters when the tree leaves the stack: `RETAIN` keeps them,
+   * `DESTROY` deletes those the tree owns. No other policy applies to Parameter Store.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Take over parameters that already exist under the tree's names but were not created by it.
+   * When false, such a parameter fails the deployment with a message naming it, so that a tree
+   * never overwrites a value it does not own.
+   *
+   * @default false
+   */
+  readonly adoptExistingParameters?: boolean;
+
+  /**
+   * The description of every parameter that does not have its own.
+   *
+   * @default - no description
+   */
+  readonly description?: string;
+}
+
+/** Options to import an existing tree. */
+export interface SecureParameterTreeFromPathOptions {
+  /** The tree's absolute path, e.g. `/shared/prod`. */
+  readonly path: string;
+
+  /**
+   * The customer-managed key that encrypts the tree's SecureStrings; grants include
+   * `kms:Decrypt` on it.
+   *
+   * @default - the AWS-managed key `aws/ssm`, which needs no grant
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/** Prefix of the default key's alias. */
+const KEY_ALIAS_PREFIX = 'alias/cdk-secure-config';
+const MAX_ALIAS_LENGTH = 256;
+
+abstract class SecureParameterTreeBase extends Resource implements ISecureParameterTree {
+  public abstract readonly path: string;
+  public abstract readonly encryptionKey?: kms.IKey;
+
+  public get pathArn(): string {
+    return this.arnOfName(this.path);
+  }
+
+  public parameterName(relativeName: string): string {
+    validateRelativeName(relativeName, 'relativeName');
+    const fullName = `${this.path}/${relativeName}`;
+    validateFullName(fullName, 'relativeName');
+    return fullName;
+  }
+
+  public parameterArn(relativeName: string): string {
+    return this.arnOfName(this.parameterName(relativeName));
+  }
+
+  public grantRead(grantee: iam.IGrantable, subtree?: string): iam.Grant {
+    if (subtree !== undefined) {
+      validateRelativeName(subtree, 'subtree');
+      this.recordGrantedSubtree(subtree);
+    }
+    return grantThroughManagedPolicy(grantee, treeReadStatements(this, subtree));
+  }
+
+  /** A tree built in this app checks later that the subtree holds a parameter; an imported one cannot. */
+  protected recordGrantedSubtree(_subtree: string): void {}
+
+  /** `arn:<partition>:ssm:<region>:<account>:parameter/<name without leading slash>`. */
+  private arnOfName(fullName: string): string {
+    return Stack.of(this).formatArn({
+      service: 'ssm',
+      resource: `parameter${fullName}`,
+      arnFormat: ArnFormat.NO_RESOURCE_NAME,
+    });
+  }
+}
+
+class ImportedSecureParameterTree extends SecureParameterTreeBase {
+  public readonly path: string;
+  public readonly encryptionKey?: kms.IKey;
+
+  constructor(scope: Construct, id: string, options: SecureParameterTreeFromPathOptions) {
+    super(scope, id);
+    validateTreePath(options.path);
+    this.path = options.path;
+    this.encryptionKey = options.encryptionKey;
+  }
+}
+
+/**
+ * A Parameter Store hierarchy of String, StringList and SecureString parameters, encrypted with
+ * a customer-managed KMS key and written at deploy time by a reconciler function.
+ *
+ * The tree costs a constant number of CloudFormation resources however many parameters it holds.
+ * Secret values (generated, placeholder, encrypted) never appear in the template; the reconciler
+ * creates parameters without overwriting any it does not own, keeps generated secrets across
+ * deployments, and deletes only what CloudFormation no longer needs.
+ *
+ * @example
+ * const tree = new SecureParameterTree(this, 'Config', {
+ *   path: '/ecommerce/prod',
+ *   parameters: {
+ *     'db/host': ParameterValue.string('db.example.com'),
+ *     'api/jwt-secret': ParameterValue.generatedSecret({ length: 48 }),
+ *   },
+ * });
+ * tree.grantRead(fn, 'db');
+ */
+export class SecureParameterTree extends SecureParameterTreeBase implements ITaggable {
+  /**
+   * Imports a tree by its path, to grant read access to it or name its parameters.
+   */
+  public static fromPath(scope: Construct, id: string, options: SecureParameterTreeFromPathOptions): ISecureParameterTree {
+    return new ImportedSecureParameterTree(scope, id, options);
+  }
+
+  public readonly path: string;
+  public readonly encryptionKey: kms.IKey;
+
+  /** The tags of every parameter of the tree; `Tags.of(scope).add(...)` reaches them. */
+  public readonly tags: TagManager;
+
+  private readonly tier: ParameterTierName;
+  private readonly defaultDescription?: string;
+  private readonly parameters = new Map<string, ParameterDefinition>();
+  private readonly grantedSubtrees = new Set<string>();
+  private readonly ciphertextKeyArns = new Set<string>();
+  private readonly reconcilerPolicy: iam.ManagedPolicy;
+  private readonly resource: CfnResource;
+
+  constructor(scope: Construct, id: string, props: SecureParameterTreeProps) {
+    super(scope, id);
+    validateTreePath(props.path);
+    if (props.description !== undefined) {
+      validateDescription(props.description, 'description');
+    }
+    const removalPolicy = validateRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
+
+    this.path = props.path;
+    this.tier = (props.tier ?? ParameterTier.STANDARD) as ParameterTierName;
+    this.defaultDescription = props.description;
+    this.encryptionKey = props.encryptionKey ?? this.createDefaultKey();
+    this.tags = new TagManager(TagType.KEY_VALUE, TREE_RESOURCE_TYPE);
+
+    const provider = ReconcilerProvider.of(this);
+    this.reconcilerPolicy = new iam.ManagedPolicy(this, 'ReconcilerPolicy', {
+      description: `Lets the cdk-secure-config reconciler manage the parameters under ${this.path}`,
+      roles: [provider.role],
+      statements: this.reconcilerStatements(),
+    });
+
+    const properties: TreeResourceProperties & { ServiceToken: string } = {
+      ServiceToken: provider.serviceToken,
+      Path: this.path,
+      KeyArn: this.encryptionKey.keyArn,
+      RemovalPolicy: removalPolicy,
+      AdoptExisting: props.adoptExistingParameters ? 'true' : 'false',
+      // Lazy: parameters and tags may be added after construction, tags by aspects.
+      Tags: Lazy.any({ produce: () => this.renderTreeTags() }) as unknown as TagSpec[],
+      Parameters: Lazy.any({ produce: () => this.renderParameters() }) as unknown as ParameterSpec[],
+    };
+    this.resource = new CfnResource(this, 'Resource', { type: TREE_RESOURCE_TYPE, properties });
+    // The reconciler may only run once it holds this tree's permissions.
+    this.resource.node.addDependency(this.reconcilerPolicy);
+
+    for (const [relativeName, value] of Object.entries(props.parameters ?? {})) {
+      this.addParameter(relativeName, value);
+    }
+    this.node.addValidation({ validate: () => this.validateGrantedSubtrees() });
+  }
+
+  /**
+   * Adds a parameter to the tree.
+   *
+   * @param relativeName the name below the tree path, e.g. `db/host`; unique in the tree
+   * @param value the value and how it is made
+   */
+  public addParameter(relativeName: string, value: ParameterValue): void {
+    const fullName = this.parameterName(relativeName);
+    if (this.parameters.has(relativeName)) {
+      throw new Error(`\`relativeName\` must be unique in the tree, got: '${relativeName}', which '${this.path}' already holds`);
+    }
+    const definition = value._definition;
+    const tier = definition.tier ?? this.tier;
+    if (definition.value !== undefined) {
+      validateValueSize(definition.value, tier, `value of '${fullName}'`);
+    }
+    if (definition.kind === ParameterKind.UNSAFE_LITERAL) {
+      Annotations.of(this).addWarningV2('cdk-secure-config:unsafePlainTextSecret',
+        `The SecureString '${fullName}' is set from a plain-text value, which anyone who can read the template or cdk.out can read. ` +
+        'Use ParameterValue.generatedSecret, placeholderSecret or encryptedSecret instead.');
+    }
+    if (definition.kind === ParameterKind.ENCRYPTED) {
+      this.allowReconcilerToDecrypt(definition.ciphertextKey ?? this.encryptionKey);
+    }
+    this.parameters.set(relativeName, definition);
+  }
+
+  /**
+   * A parameter of the tree as an `ssm.IStringParameter`, for constructs that take one
+   * (ECS container secrets, for example).
+   *
+   * Its name is read from the tree's custom resource, so whatever uses it is deployed after the
+   * tree has written the value. SecureStrings are returned as SecureString parameters.
+   *
+   * @param relativeName the name of a parameter already added to the tree, e.g. `db/host`
+   */
+  public stringParameter(relativeName: string): ssm.IStringParameter {
+    this.parameterName(relativeName);
+    const definition = this.parameters.get(relativeName);
+    if (!definition) {
+      throw new Error(`\`relativeName\` must name a parameter of the tree '${this.path}', got: '${relativeName}'. Add it with addParameter first.`);
+    }
+    // Construct ids cannot contain '/', and '|' cannot occur in a parameter name.
+    const id = `Parameter|${relativeName.split('/').join('|')}`;
+    const existing = this.node.tryFindChild(id);
+    if (existing) return existing as unknown as ssm.IStringParameter;
+
+    const deployedPath = Token.asString(this.resource.getAtt('Path'));
+    const parameterName = `${deployedPath}/${relativeName}`;
+    if (isSecureKind(definition.kind)) {
+      return ssm.StringParameter.fromSecureStringParameterAttributes(this, id, {
+        parameterName,
+        simpleName: false,
+        encryptionKey: this.encryptionKey,
+      });
+    }
+    return ssm.StringParameter.fromStringParameterAttributes(this, id, {
+      parameterName,
+      simpleName: false,
+      // A CloudFormation parameter would be resolved before the tree writes the value.
+      forceDynamicReference: true,
+    });
+  }
+
+  protected recordGrantedSubtree(subtree: string): void {
+    this.grantedSubtrees.add(subtree);
+  }
+
+  private createDefaultKey(): kms.Key {
+    return new kms.Key(this, 'Key', {
+      description: `Encrypts the SecureString parameters under ${this.path} (cdk-secure-config)`,
+      enableKeyRotation: true,
+      alias: keyAliasFor(this.path),
+      // Parameter history and retained parameters stay encrypted with it.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** What the reconciler may do under this tree; its own role is shared by every tree. */
+  private reconcilerStatements(): iam.PolicyStatement[] {
+    const parametersBelow = `${this.pathArn}/*`;
+    return [
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParametersByPath'],
+        resources: [this.pathArn],
+      }),
+      new iam.PolicyStatement({
+        actions: [
+          'ssm:GetParameter',
+          'ssm:GetParameters',
+          'ssm:GetParameterHistory',
+          'ssm:PutParameter',
+          'ssm:LabelParameterVersion',
+          'ssm:DeleteParameter',
+          'ssm:DeleteParameters',
+          'ssm:AddTagsToResource',
+          'ssm:RemoveTagsFromResource',
+          // Ownership is read from tags; no other API returns a parameter's tags.
+          'ssm:ListTagsForResource',
+        ],
+        resources: [parametersBelow],
+      }),
+      new iam.PolicyStatement({
+        // DescribeParameters supports no resource-level permission.
+        actions: ['ssm:DescribeParameters'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [this.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': ssmServiceName(this) } },
+      }),
+    ];
+  }
+
+  /** Ciphertext is decrypted by the reconciler itself, not through Parameter Store. */
+  private allowReconcilerToDecrypt(key: kms.IKey): void {
+    const keyArn = key.keyArn;
+    if (this.ciphertextKeyArns.has(keyArn)) return;
+    this.ciphertextKeyArns.add(keyArn);
+    this.reconcilerPolicy.addStatements(new iam.PolicyStatement({
+      actions: ['kms:Decrypt'],
+      resources: [keyArn],
+    }));
+  }
+
+  private renderTreeTags(): TagSpec[] {
+    return (this.tags.renderTags() as TagSpec[] | undefined) ?? [];
+  }
+
+  private renderParameters(): ParameterSpec[] {
+    return [...this.parameters.keys()].sort().map((name) => this.renderParameter(name, this.parameters.get(name)!));
+  }
+
+  private renderParameter(name: string, definition: ParameterDefinition): ParameterSpec {
+    const tags = Object.keys(definition.tags).sort().map((key) => ({ Key: key, Value: definition.tags[key] }));
+    const generator = definition.generator;
+    return {
+      Name: name,
+      Kind: definition.kind,
+      Tier: definition.tier ?? this.tier,
+      Description: definition.description ?? this.defaultDescription ?? '',
+      Value: definition.value,
+      Ciphertext: definition.ciphertext,
+      CiphertextKeyArn: definition.kind === ParameterKind.ENCRYPTED ? definition.ciphertextKey?.keyArn ?? '' : undefined,
+      Generator: generator && {
+        Length: Tokenization.stringifyNumber(generator.length),
+        ExcludeCharacters: generator.excludeCharacters,
+        ExcludePunctuation: generator.excludePunctuation ? 'true' : 'false',
+        Generation: generator.generation,
+      },
+      Tags: tags.length > 0 ? tags : undefined,
+    };
+  }
+
+  private validateGrantedSubtrees(): string[] {
+    const names = [...this.parameters.keys()];
+    return [...this.grantedSubtrees]
+      .filter((subtree) => !Token.isUnresolved(subtree))
+      .filter((subtree) => !names.some((name) => name === subtree || name.startsWith(`${subtree}/`)))
+      .map((subtree) => `\`subtree\` of grantRead must hold at least one parameter of the tree '${this.path}', got: '${subtree}'. ` +
+        `The tree holds: ${names.length > 0 ? names.sort().join(', ') : 'no parameters'}.`);
+  }
+}
+
+/** `alias/cdk-secure-config/<path>`, with characters KMS does not allow in aliases replaced. */
+function keyAliasFor(path: string): string {
+  if (Token.isUnresolved(path)) return `${KEY_ALIAS_PREFIX}${path}`;
+  const sanitized = path.replace(/[^a-zA-Z0-9/_-]/g, '_');
+  return `${KEY_ALIAS_PREFIX}${sanitized}`.slice(0, MAX_ALIAS_LENGTH);
+}
