@@ -1,0 +1,52 @@
+/**
+ * Hashes that name state: the generation of a set of names, and the version label that records
+ * which spec produced a SecureString value.
+ */
+import { createHash } from 'crypto';
+import { ParameterKind, ParameterSpec, SPEC_LABEL_PREFIX } from '../../src/private/parameter-tree-contract';
+
+function sha256Hex(parts: readonly string[]): string {
+  // JSON keeps part boundaries unambiguous: ['ab', 'c'] and ['a', 'bc'] hash differently.
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+/** 16 hex characters: short enough for a physical id and a tag, 64 bits against collisions. */
+export function generationOf(relativeNames: readonly string[]): string {
+  return sha256Hex([...relativeNames].sort()).slice(0, 16);
+}
+
+/** `<path>@<generation>`: a new physical id whenever the set of names changes. */
+export function physicalIdOf(path: string, generation: string): string {
+  return `${path}@${generation}`;
+}
+
+/** Splits a physical id made by `physicalIdOf`; undefined for anything else. */
+export function parsePhysicalId(physicalId: string): { path: string; generation: string } | undefined {
+  const match = /^(\/.*)@([0-9a-f]{16})$/.exec(physicalId);
+  return match ? { path: match[1], generation: match[2] } : undefined;
+}
+
+/**
+ * The version label for a SecureString whose value derives from its spec, or undefined for
+ * kinds without one (String, StringList, Placeholder). 40 hex characters keep the label far
+ * below the 100-character limit.
+ */
+export function specLabelOf(spec: ParameterSpec, keyArn: string): string | undefined {
+  const parts = specParts(spec, keyArn);
+  return parts ? SPEC_LABEL_PREFIX + sha256Hex(parts).slice(0, 40) : undefined;
+}
+
+function specParts(spec: ParameterSpec, keyArn: string): string[] | undefined {
+  switch (spec.Kind) {
+    case ParameterKind.GENERATED: {
+      const g = spec.Generator!;
+      return [spec.Kind, g.Length, g.ExcludeCharacters, g.ExcludePunctuation, g.Generation, keyArn];
+    }
+    case ParameterKind.ENCRYPTED:
+      return [spec.Kind, spec.Ciphertext!, spec.CiphertextKeyArn ?? '', keyArn];
+    case ParameterKind.UNSAFE_LITERAL:
+      return [spec.Kind, spec.Value!, keyArn];
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The Parameter Store calls the reconciler makes, each retried on throttling, paged within the
+ * API's MaxResults limits, and shaped into what the reconciler compares.
+ */
+import {
+  AddTagsToResourceCommand,
+  DeleteParametersCommand,
+  DescribeParametersCommand,
+  GetParameterCommand,
+  GetParametersByPathCommand,
+  LabelParameterVersionCommand,
+  ListTagsForResourceCommand,
+  ParameterStringFilter,
+  PutParameterCommand,
+  RemoveTagsFromResourceCommand,
+  SSMClient,
+  Tag,
+} from '@aws-sdk/client-ssm';
+import { Redactor } from '../shared/redaction';
+
+/** Runs one AWS call with the reconciler's retry policy. */
+export type Retrier = <T>(call: () => Promise<T>) => Promise<T>;
+
+export type ParameterType = 'String' | 'StringList' | 'SecureString';
+
+/** A parameter's latest version as GetParametersByPath returns it. */
+export interface StoredValue {
+  readonly type: ParameterType;
+  readonly value: string;
+  readonly version: number;
+}
+
+/** What DescribeParameters knows of a parameter (no value, no tags). */
+export interface StoredMetadata {
+  readonly keyId?: string;
+  readonly description: string;
+  readonly tier?: string;
+}
+
+export interface PutRequest {
+  readonly name: string;
+  readonly type: ParameterType;
+  readonly value: string;
+  readonly keyId?: string;
+  readonly description: string;
+  readonly tier: string;
+  /** Create (with tags) when false; new version of an existing parameter when true. */
+  readonly overwrite: boolean;
+  readonly tags?: Tag[];
+}
+
+const LABEL_NOT_FOUND = new Set(['ParameterNotFound', 'ParameterVersionNotFound', 'ParameterVersionLabelNotFound']);
+
+/** Parameter Store's limits: GetParametersByPath 10, DescribeParameters 50, DeleteParameters 10. */
+const BY_PATH_PAGE = 10;
+const DESCRIBE_PAGE = 50;
+export const DELETE_BATCH = 10;
+
+export class ParameterStore {
+  constructor(
+    private readonly ssm: SSMClient,
+    private readonly retry: Retrier,
+    /** Every SecureString value read is registered here before anything can log it. */
+    private readonly redactor: Redactor,
+  ) {}
+
+  /** Latest value of every parameter under `path`, decrypted, keyed by full name. */
+  public async valuesUnder(path: string): Promise<Map<string, StoredValue>> {
+    const values = new Map<string, StoredValue>();
+    let token: string | undefined;
+    do {
+      const page = await this.retry(() => this.ssm.send(new GetParametersByPathCommand({
+        Path: path, Recursive: true, WithDecryption: true, MaxResults: BY_PATH_PAGE, NextToken: token,
+      })));
+      for (const p of page.Parameters ?? []) {
+        if (p.Type === 'SecureString') this.redactor.add(p.Value);
+        values.set(p.Name!, { type: p.Type as ParameterType, value: p.Value ?? '', version: p.Version ?? 0 });
+      }
+      token = page.NextToken;
+    } while (token);
+    return values;
+  }
+
+  /** Metadata of parameters under `path` that carry every tag given, keyed by full name. */
+  public async describeTagged(path: string, tags: Record<string, string>): Promise<Map<string, StoredMetadata>> {
+    const filters: ParameterStringFilter[] = [
+      { Key: 'Path', Option: 'Recursive', Values: [path] },
+      ...Object.entries(tags).map(([key, value]) => ({ Key: `tag:${key}`, Values: [value] })),
+    ];
+    const found = new Map<string, StoredMetadata>();
+    let token: string | undefined;
+    do {
+      const page = await this.retry(() => this.ssm.send(new DescribeParametersCommand({
+        ParameterFilters: filters, MaxResults: DESCRIBE_PAGE, NextToken: token,
+      })));
+      for (const p of page.Parameters ?? []) {
+        found.set(p.Name!, { keyId: p.KeyId, description: p.Description ?? '', tier: p.Tier });
+      }
+      token = page.NextToken;
+    } while (token);
+    return found;
+  }
+
+  /** The version carrying `label`, decrypted; undefined when no version has it. */
+  public async versionLabelled(name: string, label: string): Promise<{ value: string; version: number } | undefined> {
+    try {
+      const result = await this.retry(() => this.ssm.send(new GetParameterCommand({ Name: `${name}:${label}`, WithDecryption: true })));
+      const value = result.Parameter?.Value ?? '';
+      this.redactor.add(value);
+      return { value, version: result.Parameter?.Version ?? 0 };
+    } catch (error) {
+      if (LABEL_NOT_FOUND.has((error as Error).name)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Writes a value and returns the new version number. */
+  public async put(request: PutRequest): Promise<number> {
+    const result = await this.retry(() => this.ssm.send(new PutParameterCommand({
+      Name: request.name,
+      Type: request.type,
+      Value: request.value,
+      KeyId: request.type === 'SecureString' ? request.keyId : undefined,
+      Description: request.description,
+      Tier: request.tier as any,
+      Overwrite: request.overwrite,
+      // PutParameter refuses tags together with Overwrite.
+      Tags: request.overwrite ? undefined : request.tags,
+    })));
+    return result.Version ?? 0;
+  }
+
+  /** Puts `label` on `version`, moving it off whichever version had it. */
+  public async label(name: string, version: number, label: string): Promise<void> {
+    const result = await this.retry(() => this.ssm.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [label] })));
+    if (result.InvalidLabels?.length) {
+      throw new Error(`Parameter Store refused version label '${label}' on '${name}'`);
+    }
+  }
+
+  public async tagsOf(name: string): Promise<Map<string, string>> {
+    const result = await this.retry(() => this.ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: name })));
+    return new Map((result.TagList ?? []).map((t) => [t.Key!, t.Value ?? '']));
+  }
+
+  public async addTags(name: string, tags: Map<string, string>): Promise<void> {
+    if (tags.size === 0) return;
+    await this.retry(() => this.ssm.send(new AddTagsToResourceCommand({
+      ResourceType: 'Parameter', ResourceId: name, Tags: [...tags].map(([Key, Value]) => ({ Key, Value })),
+    })));
+  }
+
+  public async removeTags(name: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.retry(() => this.ssm.send(new RemoveTagsFromResourceCommand({ ResourceType: 'Parameter', ResourceId: name, TagKeys: [...keys] })));
+  }
+
+  /** Deletes up to DELETE_BATCH names; names already gone are not an error (idempotent). */
+  public async deleteBatch(names: readonly string[]): Promise<void> {
+    if (names.length > DELETE_BATCH) throw new Error(`DeleteParameters takes at most ${DELETE_BATCH} names, got: ${names.length}`);
+    await this.retry(() => this.ssm.send(new DeleteParametersCommand({ Names: [...names] })));
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Wires the reconciler to the custom-resource runner: one redactor per event, logs that pass
+ * through it, and a response to CloudFormation whatever happens.
+ */
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { LambdaContextLike } from '../shared/cfn-response';
+import { runCustomResource } from '../shared/custom-resource';
+import { Redactor } from '../shared/redaction';
+import { RetryOptions, Sleep } from '../shared/retry';
+import { handleTreeEvent, physicalIdOnFailure, TreeEvent } from './reconciler';
+
+export interface TreeHandlerDeps {
+  readonly ssm: SSMClient;
+  readonly kms: KMSClient;
+  readonly sleep: Sleep;
+  readonly concurrency: number;
+  readonly retry?: Partial<Omit<RetryOptions, 'sleep'>>;
+  /** Time kept to answer CloudFormation before the Lambda times out. */
+  readonly safetyMarginMs?: number;
+}
+
+export type TreeHandler = (event: TreeEvent, context: LambdaContextLike) => Promise<void>;
+
+export function createTreeHandler(deps: TreeHandlerDeps): TreeHandler {
+  return async (event, context) => {
+    const redactor = new Redactor();
+    const log = (message: string) => console.log(redactor.redact(message));
+    // Never the whole event: properties may hold an unsafe literal, the URL is a credential.
+    const physicalId = event.RequestType === 'Create' ? '' : ` ${event.PhysicalResourceId}`;
+    log(`${event.RequestType} ${event.LogicalResourceId}${physicalId}`);
+    await runCustomResource({
+      event,
+      context,
+      redactor,
+      log,
+      safetyMarginMs: deps.safetyMarginMs,
+      physicalIdOnFailure: physicalIdOnFailure(event),
+      logic: () => handleTreeEvent(event, { ...deps, redactor, log }),
+    });
+  };
+}
