@@ -1,0 +1,3 @@
+export * from './config-consumer';
+export * from './config-extension';
+export * from './read-only-config-grant';

@@ -1,0 +1,220 @@
+import { Annotations, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { ConfigConsumer } from './config-consumer';
+import { ConfigExtensionOptions } from './config-extension';
+import { ISecureParameterTree } from '../parameter-tree';
+import { attachExtension, paramsAndSecretsLayer } from '../private/grant-extension';
+import {
+  chunkStatements, GrantChunk, MANAGED_POLICIES_PER_IDENTITY, MANAGED_POLICY_MAX_CHARS, packIntoChunks,
+  toPolicyStatements,
+} from '../private/grant-policy';
+import { GrantStatement } from '../private/managed-policy-grant';
+import { secretPolicyArn } from '../private/secret-grant-statements';
+
+/**
+ * A part of a parameter tree to read.
+ *
+ * Access is by path: the consumer can read every parameter under the subtree, including
+ * parameters added to it later, by anyone. Grant the narrowest subtree that holds what the
+ * consumer needs.
+ */
+export interface ConfigSubtree {
+  /** The tree, created in this app or imported with `SecureParameterTree.fromPath`. */
+  readonly tree: ISecureParameterTree;
+
+  /**
+   * Path relative to the tree, e.g. `db` for `/ecommerce/prod/db`.
+   *
+   * @default - the whole tree
+   */
+  readonly subtree?: string;
+}
+
+/** Properties of a `ReadOnlyConfigGrant`. */
+export interface ReadOnlyConfigGrantProps extends ConfigExtensionOptions {
+  /** Who reads. */
+  readonly consumer: ConfigConsumer;
+
+  /**
+   * Subtrees the consumer may read, with decryption. Each exposes every parameter under it,
+   * present and future.
+   *
+   * @default - no parameters
+   */
+  readonly parameters?: ConfigSubtree[];
+
+  /**
+   * Secrets the consumer may read (`GetSecretValue`, `DescribeSecret`), with `kms:Decrypt` on
+   * their customer-managed keys (`secret.encryptionKey`) through Secrets Manager only.
+   *
+   * @default - no secrets
+   */
+  readonly secrets?: secretsmanager.ISecret[];
+
+  /**
+   * Also allow `ssm:DescribeParameters`, which lists the metadata (names, types, descriptions,
+   * never values) of every parameter of the account and region: IAM supports no narrower resource.
+   * Only needed by tools that browse Parameter Store.
+   *
+   * @default false
+   */
+  readonly allowDescribeParameters?: boolean;
+
+  /**
+   * For a Lambda consumer, attach the AWS Parameters and Secrets Lambda Extension when the
+   * function does not have it yet. A function built with
+   * `paramsAndSecrets: ReadOnlyConfigGrant.extensionFor({...})` keeps its own settings.
+   *
+   * @default true
+   */
+  readonly extensionEnabled?: boolean;
+}
+
+/**
+ * Read-only, least-privilege access for one consumer to chosen parameter subtrees and secrets,
+ * in managed policies attached to the consumer's role (managed, not inline: the HIPAA, NIST
+ * 800-53 and PCI DSS rule packs reject inline policies).
+ *
+ * Statements sharing actions and conditions are merged into one statement listing every
+ * resource. When the statements would exceed IAM's limit of 6,144 characters per managed policy,
+ * they are spread over several policies (`Policy`, `Policy2`, ...); more than 10, the number of
+ * managed policies IAM attaches to one role by default, fails at synth. The role's other managed
+ * policies count against the same quota.
+ *
+ * For a Lambda function, the function also gets the AWS Parameters and Secrets Lambda Extension
+ * and two environment variables: `SECURE_CONFIG_PATHS` (the granted paths, comma-separated) and
+ * `SECURE_CONFIG_SECRET_ARNS` (the granted secrets' ARNs, comma-separated). Give a function one
+ * grant: a second one replaces these variables.
+ */
+export class ReadOnlyConfigGrant extends Construct {
+  /** Environment variable of a Lambda consumer holding the granted paths, comma-separated. */
+  public static readonly PATHS_ENVIRONMENT_VARIABLE = 'SECURE_CONFIG_PATHS';
+
+  /** Environment variable of a Lambda consumer holding the granted secrets' ARNs, comma-separated. */
+  public static readonly SECRET_ARNS_ENVIRONMENT_VARIABLE = 'SECURE_CONFIG_SECRET_ARNS';
+
+  /**
+   * The AWS Parameters and Secrets Lambda Extension with this library's defaults (a request
+   * timeout, TTL checked against the extension's 300 s limit), to pass as `paramsAndSecrets`
+   * when building a function. `lambda.Function` takes the extension only at construction; a
+   * grant attaches the same extension to a function built without it.
+   */
+  public static extensionFor(options: ConfigExtensionOptions = {}): lambda.ParamsAndSecretsLayerVersion {
+    return paramsAndSecretsLayer(options);
+  }
+
+  /** The managed policies holding the grant, in order. */
+  public readonly policies: iam.IManagedPolicy[];
+
+  /** Absolute paths of the granted subtrees, e.g. `/ecommerce/prod/db`. */
+  public readonly paths: string[];
+
+  constructor(scope: Construct, id: string, props: ReadOnlyConfigGrantProps) {
+    super(scope, id);
+    const subtrees = props.parameters ?? [];
+    const secrets = props.secrets ?? [];
+    if (subtrees.length === 0 && secrets.length === 0) {
+      throw new Error('`parameters` and `secrets` are both empty, got: [] and []: give the consumer at least one subtree or secret to read');
+    }
+    subtrees.forEach((entry, index) => validateSubtree(entry.subtree, index));
+    // Checked before anything is attached, so a bad setting never leaves a half-built grant.
+    const extension = props.consumer._function && props.extensionEnabled !== false ? paramsAndSecretsLayer(props) : undefined;
+
+    this.paths = distinct(subtrees.map(subtreePath));
+    const chunks = packIntoChunks(Stack.of(this), subtrees, secrets, props.allowDescribeParameters ?? false);
+    if (chunks.length > MANAGED_POLICIES_PER_IDENTITY) {
+      throw new Error(
+        `\`parameters\` and \`secrets\` need ${chunks.length} managed policies of at most ${MANAGED_POLICY_MAX_CHARS} characters, ` +
+        `got: ${subtrees.length} subtrees and ${secrets.length} secrets; IAM attaches at most ${MANAGED_POLICIES_PER_IDENTITY} ` +
+        'to a role by default: grant a common parent subtree instead of many small ones, or split the access between consumers',
+      );
+    }
+
+    this.policies = this.grantChunks(props.consumer.grantee, chunks, 'Policy', chunkStatements);
+
+    const taskDefinition = props.consumer._taskDefinition;
+    if (taskDefinition) {
+      this.grantChunks({ grantPrincipal: taskDefinition.obtainExecutionRole() }, chunks, 'ExecutionRolePolicy', decryptStatementsOnly);
+    }
+
+    const fn = props.consumer._function;
+    if (fn) {
+      if (extension && !attachExtension(fn, extension) && hasExtensionOptions(props)) {
+        Annotations.of(this).addWarningV2('cdk-secure-config:extension-options-ignored',
+          `${fn.node.path} was built with \`paramsAndSecrets\`: its extension settings are kept and the grant's extension* options are ignored`);
+      }
+      fn.addEnvironment(ReadOnlyConfigGrant.PATHS_ENVIRONMENT_VARIABLE, this.paths.join(','));
+      fn.addEnvironment(ReadOnlyConfigGrant.SECRET_ARNS_ENVIRONMENT_VARIABLE, distinct(secrets.map(secretPolicyArn)).join(','));
+    }
+  }
+
+  /** One managed policy per chunk, attached to the grantee's identity. */
+  private grantChunks(
+    grantee: iam.IGrantable,
+    chunks: GrantChunk[],
+    idPrefix: string,
+    statementsOf: (chunk: GrantChunk) => GrantStatement[],
+  ): iam.IManagedPolicy[] {
+    const withStatements = chunks.map(statementsOf).filter((statements) => statements.length > 0);
+    const attach = attacherFor(grantee.grantPrincipal);
+    if (!attach) {
+      // No role, user or group of this app to attach a policy to (a service principal, an
+      // imported function without a role): the principal takes the statements the usual way.
+      withStatements.flat().forEach((statement) => iam.Grant.addToPrincipal({
+        grantee,
+        actions: statement.actions,
+        resourceArns: statement.resourceArns,
+        conditions: statement.conditions,
+      }));
+      return [];
+    }
+    return withStatements.map((statements, index) => {
+      const policy = new iam.ManagedPolicy(this, index === 0 ? idPrefix : `${idPrefix}${index + 1}`, {
+        description: `Read-only configuration access granted by cdk-secure-config (${this.node.path})`,
+        statements: toPolicyStatements(statements),
+      });
+      attach(policy);
+      return policy;
+    });
+  }
+}
+
+function distinct(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+const SUBTREE_PATTERN = /^[a-zA-Z0-9_.-]+(\/[a-zA-Z0-9_.-]+)*$/;
+
+function validateSubtree(subtree: string | undefined, index: number): void {
+  if (subtree === undefined) return;
+  if (!SUBTREE_PATTERN.test(subtree)) {
+    throw new Error(
+      `\`parameters[${index}].subtree\` must be a path relative to the tree (segments of a-z, A-Z, 0-9, '_', '.', '-' ` +
+      `separated by single '/', no leading or trailing '/', no wildcard), got: '${subtree}'`,
+    );
+  }
+}
+
+function subtreePath(entry: ConfigSubtree): string {
+  return entry.subtree === undefined ? entry.tree.path : `${entry.tree.path}/${entry.subtree}`;
+}
+
+function decryptStatementsOnly(chunk: GrantChunk): GrantStatement[] {
+  return chunkStatements(chunk).filter((statement) => statement.actions.every((action) => action === 'kms:Decrypt'));
+}
+
+function hasExtensionOptions(props: ConfigExtensionOptions): boolean {
+  return [props.extensionCacheSize, props.extensionTtl, props.extensionRequestTimeout, props.extensionLogLevel].some((v) => v !== undefined);
+}
+
+/** How to attach a managed policy to the principal's role, user or group; undefined when it has none. */
+function attacherFor(principal: iam.IPrincipal): ((policy: iam.ManagedPolicy) => void) | undefined {
+  if (!Construct.isConstruct(principal)) return undefined;
+  if ('roleArn' in principal && 'roleName' in principal) return (policy) => policy.attachToRole(principal as unknown as iam.IRole);
+  if ('userArn' in principal && 'userName' in principal) return (policy) => policy.attachToUser(principal as unknown as iam.IUser);
+  if ('groupArn' in principal && 'groupName' in principal) return (policy) => policy.attachToGroup(principal as unknown as iam.IGroup);
+  return undefined;
+}
