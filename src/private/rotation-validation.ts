@@ -103,3 +103,12 @@ export function validateMasterSecret(strategy: RotationStrategy, hasMasterSecret
     throw new Error('`masterSecret` is only used with `strategy: RotationStrategy.ALTERNATING_USERS`, got a master secret with `strategy: RotationStrategy.SINGLE_USER`');
   }
 }
+
+export function validatePublishPrefix(prefix: string): void {
+  if (Token.isUnresolved(prefix)) {
+    throw new Error('`publishTo.prefix` must be known at synth time, got a token');
+  }
+  if (prefix === '' || prefix.startsWith('/')) {
+    throw new Error(`\`publishTo.prefix\` must be a non-empty name relative to the tree's path, such as 'db/app', got: '${prefix}'`);
+  }
+}

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -11,6 +11,7 @@ import { Construct, IConstruct } from 'constructs';
 import { DatabaseEngine } from './database-engine';
 import { DatabaseTarget, DatabaseTargetConfig } from './database-target';
 import { RotationStrategy } from './rotation-strategy';
+import { ParameterValue, SecureParameterTree } from '../parameter-tree';
 import { grantThroughManagedPolicy } from '../private/managed-policy-grant';
 import {
   DEFAULT_EXCLUDE_CHARACTERS,
@@ -29,6 +30,7 @@ import {
   validateMasterSecret,
   validatePasswordLength,
   validatePort,
+  validatePublishPrefix,
   validateRotationSchedule,
   validateUsername,
 } from '../private/rotation-validation';
@@ -176,6 +178,29 @@ export interface RotatingDbSecretProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Publish the connection facts that are not secret (host, port, dbname, username and the
+   * secret's ARN) as String parameters of a SecureParameterTree, so applications find the
+   * database and its secret by path. The password is never published.
+   *
+   * @default - nothing is published
+   */
+  readonly publishTo?: ConnectionFactsDestination;
+}
+
+/**
+ * Where a RotatingDbSecret publishes the non-secret facts clients need to connect.
+ */
+export interface ConnectionFactsDestination {
+  /** The tree that receives the parameters. */
+  readonly tree: SecureParameterTree;
+
+  /**
+   * Relative name under the tree's path, e.g. `db/app`. The facts are written below it as
+   * `host`, `port`, `dbname`, `username` and `secret-arn`.
+   */
+  readonly prefix: string;
 }
 
 const ROTATION_TIMEOUT = Duration.minutes(1);
@@ -381,6 +406,26 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+
+    if (props.publishTo) {
+      this.publishConnectionFacts(props.publishTo, {
+        'host': target.host,
+        'port': Token.asString(target.port),
+        'dbname': props.databaseName,
+        'username': props.username,
+        'secret-arn': secret.secretArn,
+      });
+    }
+  }
+
+  private publishConnectionFacts(destination: ConnectionFactsDestination, facts: Record<string, string>): void {
+    const prefix = destination.prefix.replace(/\/+$/, '');
+    validatePublishPrefix(prefix);
+    for (const [name, value] of Object.entries(facts)) {
+      destination.tree.addParameter(`${prefix}/${name}`, ParameterValue.string(value, {
+        description: `${name} of the database user behind ${this.node.path}`,
+      }));
+    }
   }
 
   public grantRead(grantee: iam.IGrantable): iam.Grant {
