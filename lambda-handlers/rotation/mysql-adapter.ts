@@ -4,7 +4,9 @@
  * Accounts are `'<user>'@'%'`, the host RDS master and application users are created with.
  * Dialects differ in one place: a user changing its own password. MySQL accepts
  * `ALTER USER CURRENT_USER() IDENTIFIED BY`; MariaDB requires the CREATE USER privilege for any
- * ALTER USER and takes `SET PASSWORD = PASSWORD(...)` instead.
+ * ALTER USER and takes `SET PASSWORD = PASSWORD(...)` instead. The server is asked which it is
+ * rather than trusting the secret's `engine` field, which users sometimes set to `mysql` for
+ * MariaDB.
  */
 import { Connection, ConnectionOptions, createConnection } from 'mysql2/promise';
 import { CONNECT_TIMEOUT_MS, SecretEngine, TlsMode } from '../../src/private/rotation-contract';
@@ -57,7 +59,7 @@ export class MysqlAdapter implements DatabaseAdapter {
     await this.withConnection(asUser, async (connection) => {
       const changesOwn = asUser.username === targetUser;
       let sql: string;
-      if (changesOwn && asUser.engine === SecretEngine.MARIADB) {
+      if (changesOwn && await this.isMariaDb(connection)) {
         sql = connection.format('SET PASSWORD = PASSWORD(?)', [newPassword]);
       } else if (changesOwn) {
         sql = connection.format('ALTER USER CURRENT_USER() IDENTIFIED BY ?', [newPassword]);
@@ -88,6 +90,12 @@ export class MysqlAdapter implements DatabaseAdapter {
       this.roundTrips.statements++;
       await connection.query('SELECT 1');
     });
+  }
+
+  private async isMariaDb(connection: Connection): Promise<boolean> {
+    this.roundTrips.statements++;
+    const [rows] = await connection.query('SELECT VERSION() AS version');
+    return String((rows as Array<{ version: string }>)[0]?.version).includes('MariaDB');
   }
 
   /**
