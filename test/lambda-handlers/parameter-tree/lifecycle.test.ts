@@ -1,0 +1,389 @@
+/**
+ * The CloudFormation lifecycle of a SecureParameterTree against moto_server: every event type,
+ * every event delivered twice, failures midway and their rollbacks, removal policies, foreign
+ * parameters. After each step the whole of Parameter Store under the tree's path is asserted.
+ */
+import { CreateKeyCommand, EncryptCommand } from '@aws-sdk/client-kms';
+import { AddTagsToResourceCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { CustomResourceResponse } from '../../../lambda-handlers/shared/cfn-response';
+import { createTreeHandler, TreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
+import { generationOf } from '../../../lambda-handlers/parameter-tree/hashing';
+import { TreeEvent } from '../../../lambda-handlers/parameter-tree/reconciler';
+import {
+  GENERATION_TAG,
+  OWNER_TAG,
+  ParameterKind,
+  ParameterSpec,
+  PLACEHOLDER_VALUE,
+  TreeResourceProperties,
+} from '../../../src/private/parameter-tree-contract';
+import { describeWithServices } from '../../support/services';
+import {
+  context,
+  createEvent,
+  deleteEvent,
+  motoClients,
+  OWNER,
+  ParameterState,
+  parameterStoreState,
+  ResponseCollector,
+  uniquePath,
+  updateEvent,
+} from './harness';
+
+const CANARY_ENCRYPTED = 'CANARY-7f3a-encrypted-plaintext';
+const CANARY_LITERAL = 'CANARY-9c1e-unsafe-literal';
+const CANARY_LITERAL_2 = 'CANARY-41d0-second-unsafe-literal';
+
+describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server)', () => {
+  const { ssm, kms } = motoClients();
+  const collector = new ResponseCollector();
+  const consoleOutput: string[] = [];
+  /** Every secret value seen in Parameter Store during the suite, for the leak check. */
+  const secretsSeen = new Set<string>([CANARY_ENCRYPTED, CANARY_LITERAL, CANARY_LITERAL_2]);
+  let keyArn: string;
+  let ciphertext: string;
+  let handler: TreeHandler;
+
+  beforeAll(async () => {
+    await collector.start();
+    keyArn = (await kms.send(new CreateKeyCommand({ Description: 'parameter tree test key' }))).KeyMetadata!.Arn!;
+    const encrypted = await kms.send(new EncryptCommand({ KeyId: keyArn, Plaintext: Buffer.from(CANARY_ENCRYPTED) }));
+    ciphertext = Buffer.from(encrypted.CiphertextBlob!).toString('base64');
+    handler = handlerWith(ssm);
+  });
+
+  beforeEach(() => {
+    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+      jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+        consoleOutput.push(args.map(String).join(' '));
+      });
+    }
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  afterAll(async () => {
+    await collector.stop();
+  });
+
+  function handlerWith(client: SSMClient): TreeHandler {
+    return createTreeHandler({ ssm: client, kms, sleep: async () => {}, concurrency: 4 });
+  }
+
+  /** An SSM client that fails the PutParameter of `failingName`, as a mid-update crash would. */
+  function ssmFailingOn(failingName: string, message = 'AccessDeniedException: not authorized'): SSMClient {
+    const client = new SSMClient({});
+    const realSend = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+    (client as any).send = (command: unknown) => {
+      if (command instanceof PutParameterCommand && command.input.Name === failingName) {
+        const error = new Error(`${message} for value ${command.input.Value}`);
+        error.name = 'AccessDeniedException';
+        return Promise.reject(error);
+      }
+      return realSend(command);
+    };
+    return client;
+  }
+
+  async function deliver(event: TreeEvent, using: TreeHandler = handler): Promise<CustomResourceResponse> {
+    await using(event, context);
+    return collector.last();
+  }
+
+  /** Delivers the event twice; the second delivery must answer alike and change nothing. */
+  async function deliverTwice(event: TreeEvent, path: string, using: TreeHandler = handler): Promise<{ response: CustomResourceResponse; state: Record<string, ParameterState> }> {
+    const first = await deliver(event, using);
+    const stateAfterFirst = await snapshot(path);
+    const second = await deliver(event, using);
+    const stateAfterSecond = await snapshot(path);
+    expect({ ...second, RequestId: first.RequestId }).toEqual(first);
+    expect(stateAfterSecond).toEqual(stateAfterFirst);
+    return { response: first, state: stateAfterFirst };
+  }
+
+  async function snapshot(path: string): Promise<Record<string, ParameterState>> {
+    const state = await parameterStoreState(ssm, path);
+    for (const p of Object.values(state)) if (p.type === 'SecureString' && p.value !== PLACEHOLDER_VALUE) secretsSeen.add(p.value);
+    return state;
+  }
+
+  function tree(path: string, parameters: ParameterSpec[], overrides: Partial<TreeResourceProperties> = {}): TreeResourceProperties {
+    return { Path: path, KeyArn: keyArn, RemovalPolicy: 'destroy', AdoptExisting: 'false', Tags: [{ Key: 'team', Value: 'shop' }], Parameters: parameters, ...overrides };
+  }
+
+  const spec = (Name: string, Kind: ParameterKind, extra: Partial<ParameterSpec> = {}): ParameterSpec =>
+    ({ Name, Kind, Tier: 'Standard', Description: '', ...extra });
+  const string = (name: string, value: string, extra: Partial<ParameterSpec> = {}) => spec(name, ParameterKind.STRING, { Value: value, ...extra });
+  const stringList = (name: string, items: string[]) => spec(name, ParameterKind.STRING_LIST, { Value: items.join(',') });
+  const generated = (name: string, length: number, generation = '1') =>
+    spec(name, ParameterKind.GENERATED, { Generator: { Length: String(length), ExcludeCharacters: '', ExcludePunctuation: 'false', Generation: generation } });
+  const placeholder = (name: string) => spec(name, ParameterKind.PLACEHOLDER);
+  const encrypted = (name: string) => spec(name, ParameterKind.ENCRYPTED, { Ciphertext: ciphertext, CiphertextKeyArn: '' });
+  const unsafeLiteral = (name: string, value: string) => spec(name, ParameterKind.UNSAFE_LITERAL, { Value: value });
+
+  const generationOfId = (physicalId: string) => physicalId.split('@')[1];
+  const valuesOf = (state: Record<string, ParameterState>) => Object.fromEntries(Object.entries(state).map(([n, p]) => [n, p.value]));
+  const versionsOf = (state: Record<string, ParameterState>) => Object.fromEntries(Object.entries(state).map(([n, p]) => [n, p.version]));
+  const ownTags = (generation: string, extra: Record<string, string> = { team: 'shop' }) => ({ [OWNER_TAG]: OWNER, [GENERATION_TAG]: generation, ...extra });
+
+  test('Create writes every kind, tagged with owner and generation, and a second delivery writes nothing', async () => {
+    // GIVEN
+    const path = uniquePath('create');
+    const props = tree(path, [
+      string('db/host', 'db.example.com', { Description: 'database host' }),
+      stringList('cors/origins', ['https://a.example', 'https://b.example']),
+      generated('api/jwt-secret', 48),
+      placeholder('payments/stripe-key'),
+      encrypted('legacy/token'),
+      unsafeLiteral('legacy/literal', CANARY_LITERAL),
+    ]);
+
+    // WHEN
+    const { response, state } = await deliverTwice(createEvent(collector.responseUrl, props), path);
+
+    // THEN
+    expect(response.Status).toBe('SUCCESS');
+    expect(response.PhysicalResourceId).toMatch(new RegExp(`^${path}@[0-9a-f]{16}$`));
+    expect(response.Data).toEqual({ Path: path, ParameterCount: '6' });
+    const generation = generationOfId(response.PhysicalResourceId);
+    const jwt = state[`${path}/api/jwt-secret`];
+    expect(jwt.value).toMatch(/^[!-~]{48}$/);
+    const labelledOnFirstVersion = { 1: [expect.stringMatching(/^cscfg-[0-9a-f]{40}$/)] };
+    expect(state).toEqual({
+      [`${path}/db/host`]: { type: 'String', value: 'db.example.com', version: 1, keyId: undefined, description: 'database host', tags: ownTags(generation), labels: {} },
+      [`${path}/cors/origins`]: { type: 'StringList', value: 'https://a.example,https://b.example', version: 1, keyId: undefined, description: '', tags: ownTags(generation), labels: {} },
+      [`${path}/api/jwt-secret`]: { type: 'SecureString', value: jwt.value, version: 1, keyId: keyArn, description: '', tags: ownTags(generation), labels: labelledOnFirstVersion },
+      [`${path}/payments/stripe-key`]: { type: 'SecureString', value: PLACEHOLDER_VALUE, version: 1, keyId: keyArn, description: '', tags: ownTags(generation), labels: {} },
+      [`${path}/legacy/token`]: { type: 'SecureString', value: CANARY_ENCRYPTED, version: 1, keyId: keyArn, description: '', tags: ownTags(generation), labels: labelledOnFirstVersion },
+      [`${path}/legacy/literal`]: { type: 'SecureString', value: CANARY_LITERAL, version: 1, keyId: keyArn, description: '', tags: ownTags(generation), labels: labelledOnFirstVersion },
+    });
+  });
+
+  test('Update adds, changes and removes parameters; the cleanup Delete removes only the removed ones', async () => {
+    // GIVEN a deployed tree
+    const path = uniquePath('update');
+    const before = tree(path, [string('db/host', 'old.example.com'), string('db/port', '5432'), generated('api/jwt', 32), placeholder('ext/key')]);
+    const created = (await deliverTwice(createEvent(collector.responseUrl, before), path)).response;
+    const stateBefore = await snapshot(path);
+    const oldGeneration = generationOfId(created.PhysicalResourceId);
+    // the operator sets the placeholder out of band
+    await ssm.send(new PutParameterCommand({ Name: `${path}/ext/key`, Value: 'set-by-operator', Type: 'SecureString', KeyId: keyArn, Overwrite: true }));
+    secretsSeen.add('set-by-operator');
+
+    // WHEN the tree changes one value, drops db/port, adds a list, and changes tags
+    const after = tree(path, [
+      string('db/host', 'new.example.com', { Description: 'primary', Tags: [{ Key: 'tier', Value: 'data' }] }),
+      generated('api/jwt', 32),
+      placeholder('ext/key'),
+      stringList('feature/flags', ['checkout-v2']),
+    ], { Tags: [{ Key: 'team', Value: 'payments' }] });
+    const { response: updated, state } = await deliverTwice(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before), path);
+
+    // THEN the set of names changed, so the physical id did; nothing was deleted yet
+    expect(updated.Status).toBe('SUCCESS');
+    const newGeneration = generationOfId(updated.PhysicalResourceId);
+    expect(newGeneration).not.toBe(oldGeneration);
+    const payments = { team: 'payments' };
+    expect(state).toEqual({
+      [`${path}/db/host`]: { type: 'String', value: 'new.example.com', version: 2, keyId: undefined, description: 'primary', tags: ownTags(newGeneration, { team: 'payments', tier: 'data' }), labels: {} },
+      [`${path}/db/port`]: { ...stateBefore[`${path}/db/port`], tags: ownTags(oldGeneration) },
+      [`${path}/api/jwt`]: { ...stateBefore[`${path}/api/jwt`], tags: ownTags(newGeneration, payments) },
+      [`${path}/ext/key`]: { ...stateBefore[`${path}/ext/key`], value: 'set-by-operator', version: 2, tags: ownTags(newGeneration, payments) },
+      [`${path}/feature/flags`]: { type: 'StringList', value: 'checkout-v2', version: 1, keyId: undefined, description: '', tags: ownTags(newGeneration, payments), labels: {} },
+    });
+
+    // WHEN CloudFormation cleans up the old physical id (with the old properties)
+    const cleanup = await deliverTwice(deleteEvent(collector.responseUrl, created.PhysicalResourceId, before), path);
+
+    // THEN only the parameter still tagged with the old generation is gone
+    expect(cleanup.response.Status).toBe('SUCCESS');
+    expect(cleanup.response.PhysicalResourceId).toBe(created.PhysicalResourceId);
+    const { [`${path}/db/port`]: _removed, ...kept } = state;
+    expect(cleanup.state).toEqual(kept);
+
+    // WHEN the stack is deleted under the destroy policy
+    const stackDelete = await deliverTwice(deleteEvent(collector.responseUrl, updated.PhysicalResourceId, after), path);
+
+    // THEN the whole tree is gone
+    expect(stackDelete.response.Status).toBe('SUCCESS');
+    expect(stackDelete.state).toEqual({});
+  });
+
+  test('an Update that fails midway is rolled back with every value restored, including a regenerated secret', async () => {
+    // GIVEN a deployed tree
+    const path = uniquePath('rollback');
+    const before = tree(path, [
+      string('db/host', 'a.example.com'),
+      generated('api/jwt', 40, '1'),
+      encrypted('legacy/token'),
+      unsafeLiteral('legacy/literal', CANARY_LITERAL),
+      string('z/last', 'one'),
+    ]);
+    const created = (await deliverTwice(createEvent(collector.responseUrl, before), path)).response;
+    const stateBefore = await snapshot(path);
+
+    // WHEN an Update that changes every value and adds one fails on its last write
+    const after = tree(path, [
+      string('db/host', 'b.example.com'),
+      generated('api/jwt', 40, '2'),
+      encrypted('legacy/token'),
+      unsafeLiteral('legacy/literal', CANARY_LITERAL_2),
+      string('new/one', 'added'),
+      string('z/last', 'two'),
+    ]);
+    const failing = createTreeHandler({ ssm: ssmFailingOn(`${path}/z/last`), kms, sleep: async () => {}, concurrency: 1 });
+    const failed = await deliver(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before), failing);
+
+    // THEN it fails naming the parameter, having changed the ones before it
+    expect(failed.Status).toBe('FAILED');
+    expect(failed.Reason).toContain(`'${path}/z/last'`);
+    expect(failed.Reason).toContain('AccessDeniedException');
+    expect(failed.PhysicalResourceId).toBe(created.PhysicalResourceId);
+    const midway = await snapshot(path);
+    expect(midway[`${path}/db/host`].value).toBe('b.example.com');
+    expect(midway[`${path}/api/jwt`].value).not.toBe(stateBefore[`${path}/api/jwt`].value);
+    expect(midway[`${path}/legacy/literal`].value).toBe(CANARY_LITERAL_2);
+
+    // WHEN CloudFormation rolls back with the old properties
+    const { response: rolledBack, state } = await deliverTwice(updateEvent(collector.responseUrl, created.PhysicalResourceId, before, after), path);
+
+    // THEN every value is what it was, written as a new version carrying the old spec's label
+    expect(rolledBack.Status).toBe('SUCCESS');
+    expect(rolledBack.PhysicalResourceId).toBe(created.PhysicalResourceId);
+    expect(valuesOf(state)).toEqual({ ...valuesOf(stateBefore), [`${path}/new/one`]: 'added' });
+    expect(versionsOf(state)).toEqual({
+      [`${path}/db/host`]: 3, [`${path}/api/jwt`]: 3, [`${path}/legacy/token`]: 1, [`${path}/legacy/literal`]: 3, [`${path}/z/last`]: 1, [`${path}/new/one`]: 1,
+    });
+    const jwtLabel = stateBefore[`${path}/api/jwt`].labels[1][0];
+    expect(state[`${path}/api/jwt`].labels).toEqual({ 2: [expect.stringMatching(/^cscfg-/)], 3: [jwtLabel] });
+    expect(state[`${path}/api/jwt`].tags).toEqual(ownTags(generationOfId(created.PhysicalResourceId)));
+    // the parameter only the failed Update wanted keeps that Update's generation
+    expect(state[`${path}/new/one`].tags).toEqual(ownTags(generationOf(after.Parameters.map((p) => p.Name))));
+  });
+
+  test('a successful Update rolled back by a later failure: rollback Update, then cleanup Delete of the new id', async () => {
+    // GIVEN a tree updated successfully, including a generated secret whose spec changed
+    const path = uniquePath('stack-rollback');
+    const before = tree(path, [string('db/host', 'a.example.com'), generated('api/jwt', 24, '1')]);
+    const created = (await deliver(createEvent(collector.responseUrl, before))).PhysicalResourceId;
+    const stateBefore = await snapshot(path);
+    const after = tree(path, [string('db/host', 'b.example.com'), generated('api/jwt', 30, '1'), string('new/one', 'added')]);
+    const updated = await deliver(updateEvent(collector.responseUrl, created, after, before));
+    expect(updated.Status).toBe('SUCCESS');
+    expect((await snapshot(path))[`${path}/api/jwt`].value).toHaveLength(30);
+
+    // WHEN another resource fails: CloudFormation sends the rollback Update, then deletes the new id
+    const rolledBack = await deliverTwice(updateEvent(collector.responseUrl, updated.PhysicalResourceId, before, after), path);
+    const cleanup = await deliverTwice(deleteEvent(collector.responseUrl, updated.PhysicalResourceId, after), path);
+
+    // THEN the tree is exactly as before, values and tags, with history kept in new versions
+    expect(rolledBack.response.PhysicalResourceId).toBe(created);
+    expect(cleanup.response.Status).toBe('SUCCESS');
+    expect(Object.keys(cleanup.state).sort()).toEqual(Object.keys(stateBefore).sort());
+    expect(valuesOf(cleanup.state)).toEqual(valuesOf(stateBefore));
+    for (const [name, p] of Object.entries(cleanup.state)) expect(p.tags).toEqual(stateBefore[name].tags);
+    expect(versionsOf(cleanup.state)).toEqual({ [`${path}/db/host`]: 3, [`${path}/api/jwt`]: 3 });
+  });
+
+  test('stack Delete under the retain policy deletes nothing', async () => {
+    // GIVEN
+    const path = uniquePath('retain');
+    const props = tree(path, [string('db/host', 'h'), generated('api/jwt', 20)], { RemovalPolicy: 'retain' });
+    const created = await deliver(createEvent(collector.responseUrl, props));
+    const stateBefore = await snapshot(path);
+
+    // WHEN
+    const { response, state } = await deliverTwice(deleteEvent(collector.responseUrl, created.PhysicalResourceId, props), path);
+
+    // THEN
+    expect(response.Status).toBe('SUCCESS');
+    expect(state).toEqual(stateBefore);
+    expect(Object.keys(state)).toHaveLength(2);
+  });
+
+  test('a Delete after a failed Create removes what the Create wrote and nothing else', async () => {
+    // GIVEN a parameter under the path that the tree does not want, and a Create failing midway
+    const path = uniquePath('failed-create');
+    await ssm.send(new PutParameterCommand({ Name: `${path}/other/setting`, Value: 'not ours', Type: 'String' }));
+    const props = tree(path, [string('a/one', '1'), generated('b/two', 16), string('c/three', '3')]);
+    const failing = createTreeHandler({ ssm: ssmFailingOn(`${path}/c/three`), kms, sleep: async () => {}, concurrency: 1 });
+    const failed = await deliver(createEvent(collector.responseUrl, props), failing);
+    expect(failed.Status).toBe('FAILED');
+    expect(Object.keys(await snapshot(path)).sort()).toEqual([`${path}/a/one`, `${path}/b/two`, `${path}/other/setting`]);
+
+    // WHEN CloudFormation deletes the physical id the failed Create reported
+    const { response, state } = await deliverTwice(deleteEvent(collector.responseUrl, failed.PhysicalResourceId, props), path);
+
+    // THEN
+    expect(failed.PhysicalResourceId).toMatch(new RegExp(`^${path}@[0-9a-f]{16}$`));
+    expect(response.Status).toBe('SUCCESS');
+    expect(Object.keys(state)).toEqual([`${path}/other/setting`]);
+    expect(state[`${path}/other/setting`]).toMatchObject({ value: 'not ours', version: 1, tags: {} });
+  });
+
+  test('a Create meeting a parameter it does not own fails naming it and leaves it untouched', async () => {
+    // GIVEN
+    const path = uniquePath('foreign');
+    await ssm.send(new PutParameterCommand({ Name: `${path}/db/host`, Value: 'legacy.example.com', Type: 'String', Tags: [{ Key: 'team', Value: 'other' }] }));
+    const stateBefore = await snapshot(path);
+    const props = tree(path, [string('api/url', 'https://api.example'), string('db/host', 'db.example.com')]);
+
+    // WHEN
+    const { response, state } = await deliverTwice(createEvent(collector.responseUrl, props), path);
+
+    // THEN nothing was written, not even the parameter that did not conflict
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toContain(`'${path}/db/host'`);
+    expect(response.Reason).toMatch(/adoptExisting/);
+    expect(state).toEqual(stateBefore);
+
+    // WHEN CloudFormation deletes the failed resource (destroy), the foreign parameter stays
+    const deleted = await deliverTwice(deleteEvent(collector.responseUrl, response.PhysicalResourceId, props), path);
+    expect(deleted.response.Status).toBe('SUCCESS');
+    expect(deleted.state).toEqual(stateBefore);
+  });
+
+  test('with AdoptExisting a foreign parameter is tagged and managed', async () => {
+    // GIVEN
+    const path = uniquePath('adopt');
+    await ssm.send(new PutParameterCommand({ Name: `${path}/db/host`, Value: 'legacy.example.com', Type: 'String' }));
+    await ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: `${path}/db/host`, Tags: [{ Key: 'origin', Value: 'manual' }] }));
+    const props = tree(path, [string('db/host', 'db.example.com')], { AdoptExisting: 'true' });
+
+    // WHEN
+    const { response, state } = await deliverTwice(createEvent(collector.responseUrl, props), path);
+
+    // THEN
+    expect(response.Status).toBe('SUCCESS');
+    expect(state).toEqual({
+      [`${path}/db/host`]: { type: 'String', value: 'db.example.com', version: 2, keyId: undefined, description: '', tags: { ...ownTags(generationOfId(response.PhysicalResourceId)), origin: 'manual' }, labels: {} },
+    });
+  });
+
+  test('an SDK error that echoes a secret value is redacted from the response and the logs', async () => {
+    // GIVEN a write that fails with the value in its message
+    const path = uniquePath('redact');
+    const props = tree(path, [unsafeLiteral('x/literal', CANARY_LITERAL), generated('x/generated', 64), encrypted('x/token')]);
+    const failing = createTreeHandler({ ssm: ssmFailingOn(`${path}/x/generated`, 'ValidationException: rejected'), kms, sleep: async () => {}, concurrency: 1 });
+
+    // WHEN
+    const response = await deliver(createEvent(collector.responseUrl, props), failing);
+
+    // THEN
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toContain(`'${path}/x/generated'`);
+    expect(response.Reason).toContain('for value [REDACTED]');
+  });
+
+  test('leak canary: no secret value appears in any response or log line of the suite', () => {
+    // GIVEN every response body and console line captured by the tests above (error paths included)
+    const everything = [...collector.bodies, ...consoleOutput].join('\n');
+    expect(collector.bodies.length).toBeGreaterThan(20);
+    expect(consoleOutput.length).toBeGreaterThan(20);
+
+    // THEN
+    expect(secretsSeen.size).toBeGreaterThan(5);
+    for (const secret of secretsSeen) expect(everything.includes(secret)).toBe(false);
+  });
+});
