@@ -56,6 +56,7 @@ export function concrete(value: unknown): string {
   if (obj.Ref === 'AWS::Partition') return 'aws';
   if (obj.Ref === 'AWS::Region') return REGION;
   if (obj.Ref === 'AWS::AccountId') return ACCOUNT;
+  if (obj.Ref === 'AWS::URLSuffix') return 'amazonaws.com';
   if (obj['Fn::Join']) return (obj['Fn::Join'][1] as unknown[]).map(concrete).join(obj['Fn::Join'][0]);
   throw new Error(`cannot make concrete: ${JSON.stringify(value)}`);
 }
