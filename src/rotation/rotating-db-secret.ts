@@ -14,6 +14,11 @@ import { RotationStrategy } from './rotation-strategy';
 import { ParameterValue, SecureParameterTree } from '../parameter-tree';
 import { grantThroughManagedPolicy } from '../private/managed-policy-grant';
 import {
+  acknowledgeDeployTimePortIngress,
+  acknowledgeRotationFunction,
+  acknowledgeRotationPolicy,
+} from '../private/rotation-acknowledgements';
+import {
   DEFAULT_EXCLUDE_CHARACTERS,
   DEFAULT_PASSWORD_LENGTH,
   RDS_CA_BUNDLE,
@@ -319,6 +324,7 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret {
       }),
       roles: [role],
     });
+    acknowledgeRotationPolicy(policy);
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc,
@@ -326,7 +332,7 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret {
       allowAllOutbound: false,
     });
     this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
-    target.connections.allowFrom(securityGroup, ec2.Port.tcp(target.port), `Rotation function of ${this.node.path}`);
+    const databaseIngress = this.allowToDatabase(securityGroup, target);
 
     const endpoint = (props.createSecretsManagerEndpoint ?? true)
       ? secretsManagerEndpointFor(this, vpc, vpcSubnets)
@@ -359,6 +365,7 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret {
       : new RotationMysqlFunction(this, 'RotationFunction', functionProps);
     // Lambda checks the role's network-interface permissions when it creates a VPC function.
     fn.node.addDependency(policy);
+    acknowledgeRotationFunction(fn);
     this.rotationFunction = fn;
 
     const invokePermission = new lambda.CfnPermission(this, 'SecretsManagerInvoke', {
@@ -382,7 +389,7 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret {
       rotateImmediatelyOnUpdate: props.rotateImmediatelyOnUpdate ?? true,
     });
     // The first rotation may run as soon as the schedule exists: everything it needs must be there.
-    schedule.node.addDependency(invokePermission, policy, fn, securityGroup);
+    schedule.node.addDependency(invokePermission, policy, fn, securityGroup, ...databaseIngress);
     if (endpoint) schedule.node.addDependency(endpoint);
 
     this.rotationFailedRule = new events.Rule(this, 'RotationFailedRule', {
@@ -416,6 +423,29 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret {
         'secret-arn': secret.secretArn,
       });
     }
+  }
+
+  /**
+   * Ingress on each of the database's security groups from the function's, on the database port,
+   * and the matching egress. The rules are children of this construct, so that they are reviewed,
+   * acknowledged and removed with it; they are added even to security groups imported as
+   * immutable, since rotation cannot work without them.
+   */
+  private allowToDatabase(securityGroup: ec2.SecurityGroup, target: DatabaseTargetConfig): ec2.CfnSecurityGroupIngress[] {
+    const description = `Rotation function of ${this.node.path}`;
+    return target.connections.securityGroups.map((databaseGroup, index) => {
+      const ingress = new ec2.CfnSecurityGroupIngress(this, index === 0 ? 'DatabaseIngress' : `DatabaseIngress${index + 1}`, {
+        groupId: databaseGroup.securityGroupId,
+        sourceSecurityGroupId: securityGroup.securityGroupId,
+        ipProtocol: 'tcp',
+        fromPort: target.port,
+        toPort: target.port,
+        description,
+      });
+      if (Token.isUnresolved(target.port)) acknowledgeDeployTimePortIngress(ingress);
+      securityGroup.addEgressRule(ec2.Peer.securityGroupId(databaseGroup.securityGroupId), ec2.Port.tcp(target.port), `${description}, to the database`);
+      return ingress;
+    });
   }
 
   private publishConnectionFacts(destination: ConnectionFactsDestination, facts: Record<string, string>): void {
