@@ -34,8 +34,8 @@ export function treeReadStatements(tree: ReadableParameterTree, subtree?: string
       actions: ['kms:Decrypt'],
       resourceArns: [tree.encryptionKey.keyArn],
       conditions: {
-        'StringEquals': { 'kms:ViaService': ssmServiceName(tree) },
-        'ArnLike': { 'kms:EncryptionContext:PARAMETER_ARN': [pathArn, `${pathArn}/*`] },
+        StringEquals: { 'kms:ViaService': ssmServiceName(tree) },
+        ArnLike: { 'kms:EncryptionContext:PARAMETER_ARN': [pathArn, `${pathArn}/*`] },
       },
     });
   }
