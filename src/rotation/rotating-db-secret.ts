@@ -389,7 +389,7 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret {
       rotateImmediatelyOnUpdate: props.rotateImmediatelyOnUpdate ?? true,
     });
     // The first rotation may run as soon as the schedule exists: everything it needs must be there.
-    schedule.node.addDependency(invokePermission, policy, fn, securityGroup, ...databaseIngress);
+    schedule.node.addDependency(invokePermission, policy, securityGroup, ...databaseIngress);
     if (endpoint) schedule.node.addDependency(endpoint);
 
     this.rotationFailedRule = new events.Rule(this, 'RotationFailedRule', {

@@ -517,7 +517,7 @@ describe('the rotation schedule', () => {
     });
   });
 
-  test('waits for the invoke permission, the policy, the function and the endpoint', () => {
+  test('waits for the invoke permission, the policy, the network rules and the endpoint', () => {
     // GIVEN / WHEN
     const { template } = rotatedPostgres();
 
@@ -527,7 +527,7 @@ describe('the rotation schedule', () => {
     expect(schedule.DependsOn).toEqual(expect.arrayContaining([
       idOf('AWS::Lambda::Permission'),
       idOf('AWS::IAM::ManagedPolicy'),
-      idOf('AWS::Lambda::Function'),
+      idOf('AWS::EC2::SecurityGroupIngress'),
       idOf('AWS::EC2::VPCEndpoint'),
     ]));
   });
