@@ -1,0 +1,122 @@
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import { CreateEvent, MAX_REASON_LENGTH, sendResponse } from '../../../lambda-handlers/shared/cfn-response';
+import { runCustomResource } from '../../../lambda-handlers/shared/custom-resource';
+import { Redactor } from '../../../lambda-handlers/shared/redaction';
+
+interface Received {
+  method: string;
+  contentType: string | undefined;
+  body: string;
+}
+
+/** A local stand-in for the pre-signed URL; answers with the given status codes in turn. */
+async function responseServer(statuses: number[] = []): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
+  const received: Received[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ method: req.method!, contentType: req.headers['content-type'], body });
+      res.writeHead(statuses.shift() ?? 200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/response?sig=x`;
+  return { url, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+function event(url: string): CreateEvent<{ Path: string }> {
+  return {
+    RequestType: 'Create', ServiceToken: 'arn:fn', ResponseURL: url, RequestId: 'req-1', LogicalResourceId: 'Tree',
+    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/S/uuid', ResourceType: 'Custom::X', ResourceProperties: { Path: '/p' },
+  };
+}
+
+describe('CloudFormation response', () => {
+  test('is PUT as JSON with an empty content type, as the pre-signed URL expects', async () => {
+    // GIVEN
+    const server = await responseServer();
+    try {
+      // WHEN
+      await sendResponse(server.url, { Status: 'SUCCESS', PhysicalResourceId: 'id', StackId: 's', RequestId: 'r', LogicalResourceId: 'l' });
+
+      // THEN
+      expect(server.received).toEqual([{ method: 'PUT', contentType: '', body: JSON.stringify({ Status: 'SUCCESS', PhysicalResourceId: 'id', StackId: 's', RequestId: 'r', LogicalResourceId: 'l' }) }]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('is sent again when the URL answers 5xx', async () => {
+    const server = await responseServer([503]);
+    try {
+      await sendResponse(server.url, { Status: 'SUCCESS', PhysicalResourceId: 'id', StackId: 's', RequestId: 'r', LogicalResourceId: 'l' }, { retryDelayMs: 1 });
+      expect(server.received).toHaveLength(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('reports SUCCESS with the physical id and data', async () => {
+    // GIVEN
+    const server = await responseServer();
+    try {
+      // WHEN
+      await runCustomResource({
+        event: event(server.url), context: { getRemainingTimeInMillis: () => 60_000 }, redactor: new Redactor(), log: () => {},
+        physicalIdOnFailure: 'unused', logic: async () => ({ physicalResourceId: '/p@1', data: { Path: '/p' } }),
+      });
+
+      // THEN
+      expect(JSON.parse(server.received[0].body)).toEqual({
+        Status: 'SUCCESS', PhysicalResourceId: '/p@1', Data: { Path: '/p' }, StackId: event('').StackId, RequestId: 'req-1', LogicalResourceId: 'Tree',
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('reports FAILED with a redacted, size-limited reason when the logic throws', async () => {
+    // GIVEN
+    const server = await responseServer();
+    const redactor = new Redactor();
+    redactor.add('the-secret');
+    const logged: string[] = [];
+    try {
+      // WHEN
+      await runCustomResource({
+        event: event(server.url), context: { getRemainingTimeInMillis: () => 60_000 }, redactor, log: (m) => logged.push(m),
+        physicalIdOnFailure: '/p@failed', logic: async () => { throw new Error(`bad value the-secret ${'x'.repeat(5_000)}`); },
+      });
+
+      // THEN
+      const body = JSON.parse(server.received[0].body);
+      expect(body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: '/p@failed' });
+      expect(body.Reason).toMatch(/^bad value \[REDACTED\] x+\.\.\. \(truncated\)$/);
+      expect(body.Reason.length).toBeLessThanOrEqual(MAX_REASON_LENGTH);
+      expect(logged.join('\n')).not.toContain('the-secret');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('reports FAILED before the Lambda times out when the logic hangs', async () => {
+    // GIVEN 60 ms left, 20 ms of them kept to respond
+    const server = await responseServer();
+    try {
+      // WHEN
+      const started = Date.now();
+      await runCustomResource({
+        event: event(server.url), context: { getRemainingTimeInMillis: () => 60 }, redactor: new Redactor(), log: () => {}, safetyMarginMs: 20,
+        physicalIdOnFailure: '/p@x', logic: () => new Promise(() => {}),
+      });
+
+      // THEN
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(JSON.parse(server.received[0].body)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/did not finish within 40 ms/) });
+    } finally {
+      await server.close();
+    }
+  });
+});
