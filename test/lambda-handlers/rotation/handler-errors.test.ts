@@ -159,6 +159,7 @@ test('setSecret refuses AWSPENDING credentials that point to another host', asyn
 });
 
 test('an unknown step is rejected naming the value', async () => {
+  jest.spyOn(console, 'error').mockImplementationOnce(() => undefined);
   await expect(handler()({ SecretId: SECRET_ID, ClientRequestToken: TOKEN, Step: 'rollbackSecret' as any }))
     .rejects.toThrow("`Step` must be one of createSecret, setSecret, testSecret, finishSecret, got: 'rollbackSecret'");
 });

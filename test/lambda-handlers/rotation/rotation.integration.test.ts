@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import { SecretEngine, TlsMode } from '../../../src/private/rotation-contract';
 import { RoundTripCounter } from '../../../lambda-handlers/rotation/types';
 import { describeWithServices } from '../../support/services';
-import { EngineFixture, MariaDbFixture, PostgresFixture, secretFor, TestDatabase } from './support/engines';
+import { EngineFixture, MariaDbFixture, PostgresFixture, secretFor, TestDatabase, testPassword } from './support/engines';
 import { PrivatePostgres, startPrivatePostgres } from './support/private-postgres';
 import { RotationDriver } from './support/rotation-driver';
 import { beginRotation, createDbSecret, secretAt, versionStages } from './support/secrets';
@@ -105,6 +105,24 @@ describeWithServices(['moto', 'postgres', 'mariadb'], 'database rotation against
       // Three flips: base -> clone -> base -> clone.
       expect(current!.username).toEqual(strategy === 'single user' ? db.username : `${db.username}_clone`);
     });
+
+    if (strategy === 'single user') {
+      test('fails setSecret with a clear message when no staged password logs in', async () => {
+        // GIVEN a user whose password was changed out of band
+        const fixture = fixtureFor(engineName);
+        const secretId = await createSecret();
+        const driver = new RotationDriver(() => fixture.createAdapter());
+        const token = await beginRotation(secretId);
+        await driver.step(secretId, token, 'createSecret');
+        await fixture.changePassword(db.username, testPassword());
+
+        // WHEN / THEN
+        await expect(driver.step(secretId, token, 'setSecret')).rejects.toThrow(
+          new RegExp(`setSecret failed: .*user '${db.username}' logs in with none of the AWSPENDING, AWSCURRENT or AWSPREVIOUS passwords`),
+        );
+        expect(driver.output.join('\n')).not.toContain(db.password);
+      });
+    }
 
     if (strategy === 'alternating users') {
       test('gives the clone user the same privileges as the base user', async () => {

@@ -30,6 +30,8 @@ export interface EngineFixture {
   createDatabase(): Promise<TestDatabase>;
   dropDatabase(db: TestDatabase): Promise<void>;
   logsIn(username: string, password: string, dbname: string): Promise<boolean>;
+  /** Changes a password behind the rotation's back. */
+  changePassword(username: string, password: string): Promise<void>;
   /** The privileges `username` holds, in a form comparable between two users. */
   privileges(username: string, dbname: string): Promise<string[]>;
 }
@@ -101,6 +103,10 @@ export class PostgresFixture implements EngineFixture {
       await c.query(`DROP ROLE IF EXISTS ${db.username}_clone`);
       await c.query(`DROP ROLE IF EXISTS ${db.username}`);
     });
+  }
+
+  public async changePassword(username: string, password: string): Promise<void> {
+    await this.admin('postgres', (c) => c.query(`ALTER ROLE ${username} PASSWORD '${password}'`));
   }
 
   public async logsIn(username: string, password: string, dbname: string): Promise<boolean> {
@@ -186,6 +192,10 @@ export class MariaDbFixture implements EngineFixture {
       await c.query('DROP USER IF EXISTS ?@?', [db.username, '%']);
       await c.query('DROP USER IF EXISTS ?@?', [`${db.username}_clone`, '%']);
     });
+  }
+
+  public async changePassword(username: string, password: string): Promise<void> {
+    await this.admin((c) => c.query('ALTER USER ?@? IDENTIFIED BY ?', [username, '%', password]));
   }
 
   public async logsIn(username: string, password: string, dbname: string): Promise<boolean> {
