@@ -7,6 +7,7 @@ import {
   validateGeneratedLength,
   validateNoDynamicReference,
   validateStringListItems,
+  validateTagKeys,
 } from '../private/parameter-tree-validation';
 
 /**
@@ -200,6 +201,7 @@ function common(options: ParameterOptions): Pick<ParameterDefinition, 'descripti
   if (options.description !== undefined) {
     validateDescription(options.description, 'description');
   }
+  validateTagKeys(Object.keys(options.tags ?? {}));
   // The enum's values are the SSM API's tier names (the contract's `ParameterTierName`).
   const tier = options.tier as ParameterTierName | undefined;
   return { description: options.description, tier, tags: { ...options.tags } };

@@ -33,6 +33,7 @@ import {
   validateDescription,
   validateFullName,
   validateRelativeName,
+  tagKeyProblem,
   validateRemovalPolicy,
   validateTreePath,
   validateValueSize,
@@ -243,11 +244,14 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   }
 
   public readonly path: string;
-  public readonly encryptionKey: kms.IKey;
+  /** The key that encrypts the tree's SecureStrings: the given one or the one the tree created. */
+  public readonly encryptionKey?: kms.IKey;
 
   /** The tags of every parameter of the tree; `Tags.of(scope).add(...)` reaches them. */
   public readonly tags: TagManager;
 
+  /** Same as `encryptionKey`, which a tree built in this app always has. */
+  private readonly key: kms.IKey;
   private readonly tier: ParameterTierName;
   private readonly defaultDescription?: string;
   private readonly parameters = new Map<string, ParameterDefinition>();
@@ -267,20 +271,21 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     this.path = props.path;
     this.tier = (props.tier ?? ParameterTier.STANDARD) as ParameterTierName;
     this.defaultDescription = props.description;
-    this.encryptionKey = props.encryptionKey ?? this.createDefaultKey();
+    this.key = props.encryptionKey ?? this.createDefaultKey();
+    this.encryptionKey = this.key;
     this.tags = new TagManager(TagType.KEY_VALUE, TREE_RESOURCE_TYPE);
 
     const provider = ReconcilerProvider.of(this);
     this.reconcilerPolicy = new iam.ManagedPolicy(this, 'ReconcilerPolicy', {
       description: `Lets the cdk-secure-config reconciler manage the parameters under ${this.path}`,
-      roles: [provider.role],
       statements: this.reconcilerStatements(),
     });
+    provider.attachTreePolicy(this.reconcilerPolicy);
 
     const properties: TreeResourceProperties & { ServiceToken: string } = {
       ServiceToken: provider.serviceToken,
       Path: this.path,
-      KeyArn: this.encryptionKey.keyArn,
+      KeyArn: this.key.keyArn,
       RemovalPolicy: removalPolicy,
       AdoptExisting: props.adoptExistingParameters ? 'true' : 'false',
       // Lazy: parameters and tags may be added after construction, tags by aspects.
@@ -295,6 +300,8 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       this.addParameter(relativeName, value);
     }
     this.node.addValidation({ validate: () => this.validateGrantedSubtrees() });
+    // Tags reach the tree through aspects, so they are only known at synthesis.
+    this.node.addValidation({ validate: () => [tagKeyProblem(Object.keys(this.tags.tagValues()), 'tags')].filter((p): p is string => p !== undefined) });
   }
 
   /**
@@ -319,7 +326,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
         'Use ParameterValue.generatedSecret, placeholderSecret or encryptedSecret instead.');
     }
     if (definition.kind === ParameterKind.ENCRYPTED) {
-      this.allowReconcilerToDecrypt(definition.ciphertextKey ?? this.encryptionKey);
+      this.allowReconcilerToDecrypt(definition.ciphertextKey ?? this.key);
     }
     this.parameters.set(relativeName, definition);
   }
@@ -350,7 +357,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       return ssm.StringParameter.fromSecureStringParameterAttributes(this, id, {
         parameterName,
         simpleName: false,
-        encryptionKey: this.encryptionKey,
+        encryptionKey: this.key,
       });
     }
     return ssm.StringParameter.fromStringParameterAttributes(this, id, {
@@ -406,7 +413,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       }),
       new iam.PolicyStatement({
         actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [this.encryptionKey.keyArn],
+        resources: [this.key.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': ssmServiceName(this) } },
       }),
     ];

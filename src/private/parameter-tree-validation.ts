@@ -167,3 +167,24 @@ export function validateRemovalPolicy(policy: RemovalPolicy, property = 'removal
       throw new Error(`\`${property}\` must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY, got: ${quote(String(policy))}. Parameter Store has no snapshots.`);
   }
 }
+
+/** Prefixes of tag keys a user may not set: AWS reserves `aws:`, the reconciler owns its own. */
+const RESERVED_TAG_PREFIXES = ['aws:', 'cdk-secure-config:'];
+
+/** The first problem with these tag keys, or undefined. Returned rather than thrown for node validation. */
+export function tagKeyProblem(keys: string[], property: string): string | undefined {
+  for (const key of keys) {
+    if (Token.isUnresolved(key)) continue;
+    const reserved = RESERVED_TAG_PREFIXES.find((prefix) => key.toLowerCase().startsWith(prefix));
+    if (reserved) {
+      return `\`${property}\` must not use the reserved prefix '${reserved}', got the key: ${quote(key)}`;
+    }
+  }
+  return undefined;
+}
+
+/** Per-parameter tags, checked when the value is made. */
+export function validateTagKeys(keys: string[], property = 'tags'): void {
+  const problem = tagKeyProblem(keys, property);
+  if (problem) throw new Error(problem);
+}

@@ -2,7 +2,7 @@
  * The reconciler function that every SecureParameterTree of a stack shares, with its role,
  * encrypted log group and logging permissions. One per stack: found by id, never a static.
  */
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,6 +13,9 @@ import { ParameterTreeReconcilerFunction } from './parameter-tree-reconciler-fun
 
 /** Id of the provider under its stack. Part of the construct tree, so part of the public API. */
 export const RECONCILER_PROVIDER_ID = 'CdkSecureConfigParameterTreeReconciler';
+
+/** IAM attaches at most this many managed policies to a role unless the quota is raised (to 20). */
+const MANAGED_POLICIES_PER_ROLE = 10;
 
 /** SSM calls in flight at once: below Parameter Store's default PutParameter throughput. */
 const RECONCILER_CONCURRENCY = 4;
@@ -34,6 +37,8 @@ export class ReconcilerProvider extends Construct {
   public readonly role: iam.Role;
   public readonly function: lambda.IFunction;
   public readonly logGroup: logs.LogGroup;
+  /** Managed policies on the role: the logging policy, then one per tree. */
+  private attachedPolicies = 0;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -80,12 +85,13 @@ export class ReconcilerProvider extends Construct {
     });
     const loggingPolicy = new iam.ManagedPolicy(this, 'LoggingPolicy', {
       description: 'Lets the cdk-secure-config reconciler write its own log group only',
-      roles: [this.role],
       statements: [new iam.PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [this.logGroup.logGroupArn],
       })],
     });
+
+    this.attach(loggingPolicy);
 
     const fn = new ParameterTreeReconcilerFunction(this, 'Function', {
       description: 'Reconciles cdk-secure-config parameter trees with Parameter Store',
@@ -98,6 +104,22 @@ export class ReconcilerProvider extends Construct {
     });
     fn.node.addDependency(loggingPolicy);
     this.function = fn;
+  }
+
+  /** Gives the reconciler a tree's permissions. */
+  public attachTreePolicy(policy: iam.ManagedPolicy): void {
+    this.attach(policy);
+  }
+
+  private attach(policy: iam.ManagedPolicy): void {
+    policy.attachToRole(this.role);
+    this.attachedPolicies += 1;
+    if (this.attachedPolicies === MANAGED_POLICIES_PER_ROLE + 1) {
+      Annotations.of(this).addWarningV2('cdk-secure-config:reconcilerPolicyQuota',
+        `The parameter tree reconciler of stack '${Stack.of(this).stackName}' needs more than ${MANAGED_POLICIES_PER_ROLE} managed policies ` +
+        `(one per tree): IAM allows ${MANAGED_POLICIES_PER_ROLE} per role unless the account's quota is raised (up to 20). ` +
+        'Raise the quota or spread the trees over more stacks.');
+    }
   }
 
   /** The ARN CloudFormation invokes for the tree's custom resource. */

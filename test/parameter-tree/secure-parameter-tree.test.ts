@@ -410,6 +410,22 @@ describe('SecureParameterTree reconciler', () => {
     ]);
   });
 
+  test.each([
+    [9, 0],
+    [10, 1],
+  ])('warns when %d trees need more managed policies than IAM attaches to a role by default', (trees, warnings) => {
+    // GIVEN
+    const stack = newStack();
+
+    // WHEN
+    for (let i = 0; i < trees; i++) new SecureParameterTree(stack, `Tree${i}`, { path: `/tree${i}` });
+
+    // THEN
+    const found = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('cdk-secure-config:reconcilerPolicyQuota'));
+    expect(found).toHaveLength(warnings);
+    expect(found.map((w) => String(w.entry.data))).toEqual(Array(warnings).fill(expect.stringContaining('more than 10 managed policies')));
+  });
+
   test('is created once per stack when two stacks hold trees', () => {
     const app = new App();
     const first = newStack(app, 'First');

@@ -1,4 +1,4 @@
-import { App, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Lazy, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { newStack } from './fixtures';
@@ -147,6 +147,8 @@ describe('ParameterValue rejects bad values', () => {
     ['empty ciphertext', () => ParameterValue.encryptedSecret(''), "`ciphertext` must be base64-encoded KMS ciphertext (as `aws kms encrypt --query CiphertextBlob` prints it), got: ''"],
     ['ciphertext with bad padding', () => ParameterValue.encryptedSecret('AQI'), "got: 'AQI'"],
     ['a description too long', () => ParameterValue.string('x', { description: 'd'.repeat(1025) }), '`description` must be at most 1024 characters, got 1025'],
+    ['a tag key reserved by AWS', () => ParameterValue.string('x', { tags: { 'AWS:owner': 'me' } }), "`tags` must not use the reserved prefix 'aws:', got the key: 'AWS:owner'"],
+    ['a tag key reserved by the reconciler', () => ParameterValue.generatedSecret({ tags: { 'cdk-secure-config:owner': 'me' } }), "`tags` must not use the reserved prefix 'cdk-secure-config:', got the key: 'cdk-secure-config:owner'"],
   ])('%s', (_case, make, message) => {
     expect(make).toThrow(message);
   });
@@ -172,6 +174,16 @@ describe('SecureParameterTree rejects bad tree properties', () => {
 
   test('a description too long', () => {
     expect(() => newTree({ description: 'd'.repeat(1025) })).toThrow('`description` must be at most 1024 characters, got 1025');
+  });
+
+  test('a tag with the reconciler prefix reaching the tree, at synthesis', () => {
+    // GIVEN
+    const stack = newStack();
+    newTree({}, stack);
+    // WHEN
+    Tags.of(stack).add('cdk-secure-config:generation', 'mine');
+    // THEN
+    expect(() => Template.fromStack(stack)).toThrow("`tags` must not use the reserved prefix 'cdk-secure-config:', got the key: 'cdk-secure-config:generation'");
   });
 });
 
