@@ -1,0 +1,233 @@
+/**
+ * Error paths the emulator cannot produce: throttling, exhausted retries, access denied, KMS
+ * failures. The AWS clients are mocked; responses still go over HTTP to a local server.
+ */
+import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  DeleteParametersCommand,
+  DescribeParametersCommand,
+  GetParametersByPathCommand,
+  LabelParameterVersionCommand,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createTreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
+import { ParameterKind, ParameterSpec, TreeResourceProperties } from '../../../src/private/parameter-tree-contract';
+import { context, createEvent, deleteEvent, ResponseCollector } from './harness';
+
+const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+const CANARY = 'CANARY-mock-3e9b-literal';
+
+const ssmMock = mockClient(SSMClient);
+const kmsMock = mockClient(KMSClient);
+const collector = new ResponseCollector();
+const consoleOutput: string[] = [];
+const sleeps: number[] = [];
+
+function awsError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
+}
+
+function tree(parameters: ParameterSpec[], overrides: Partial<TreeResourceProperties> = {}): TreeResourceProperties {
+  return { Path: '/shop/prod', KeyArn: KEY_ARN, RemovalPolicy: 'destroy', AdoptExisting: 'false', Tags: [], Parameters: parameters, ...overrides };
+}
+
+const hostParameter: ParameterSpec = { Name: 'db/host', Kind: ParameterKind.STRING, Tier: 'Standard', Description: '', Value: 'db.example.com' };
+
+const handler = createTreeHandler({
+  ssm: new SSMClient({}),
+  kms: new KMSClient({}),
+  sleep: async (ms) => { sleeps.push(ms); },
+  concurrency: 4,
+  retry: { maxAttempts: 4 },
+});
+
+async function create(props: TreeResourceProperties) {
+  await handler(createEvent(collector.responseUrl, props), context);
+  return collector.last();
+}
+
+beforeAll(() => collector.start());
+afterAll(() => collector.stop());
+
+beforeEach(() => {
+  ssmMock.reset();
+  kmsMock.reset();
+  sleeps.length = 0;
+  // An empty path: nothing exists, nothing is owned.
+  ssmMock.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+  ssmMock.on(DescribeParametersCommand).resolves({ Parameters: [] });
+  ssmMock.on(LabelParameterVersionCommand).resolves({ ParameterVersion: 1, InvalidLabels: [] });
+  for (const method of ['log', 'info', 'warn', 'error'] as const) {
+    jest.spyOn(console, method).mockImplementation((...args: unknown[]) => { consoleOutput.push(args.map(String).join(' ')); });
+  }
+});
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('parameter tree handler error paths', () => {
+  test.each([
+    ['ThrottlingException', 'Rate exceeded'],
+    ['TooManyUpdates', 'There are concurrent updates for the resource you are trying to update'],
+  ])('retries %s with backoff, then succeeds', async (name, message) => {
+    // GIVEN a write throttled twice
+    ssmMock.on(PutParameterCommand)
+      .rejectsOnce(awsError(name, message))
+      .rejectsOnce(awsError(name, message))
+      .resolves({ Version: 1 });
+
+    // WHEN
+    const response = await create(tree([hostParameter]));
+
+    // THEN
+    expect(response.Status).toBe('SUCCESS');
+    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(3);
+    expect(sleeps).toHaveLength(2);
+    expect(sleeps[0]).toBeLessThan(200);
+    expect(sleeps[1]).toBeLessThan(400);
+  });
+
+  test('fails with a clear reason when every attempt is throttled', async () => {
+    // GIVEN
+    ssmMock.on(PutParameterCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+
+    // WHEN
+    const response = await create(tree([hostParameter]));
+
+    // THEN
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toBe(
+      "could not reconcile 1 parameter(s) of tree '/shop/prod' (no further parameter was started): " +
+      "'/shop/prod/db/host': RetriesExhaustedError: gave up after 4 attempts: ThrottlingException: Rate exceeded",
+    );
+    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(4);
+    expect(response.PhysicalResourceId).toMatch(/^\/shop\/prod@[0-9a-f]{16}$/);
+  });
+
+  test('retries throttled reads too', async () => {
+    // GIVEN
+    ssmMock.on(GetParametersByPathCommand).rejectsOnce(awsError('ThrottlingException', 'Rate exceeded')).resolves({ Parameters: [] });
+    ssmMock.on(PutParameterCommand).resolves({ Version: 1 });
+
+    // WHEN
+    const response = await create(tree([hostParameter]));
+
+    // THEN
+    expect(response.Status).toBe('SUCCESS');
+    expect(ssmMock.commandCalls(GetParametersByPathCommand)).toHaveLength(2);
+  });
+
+  test('AccessDeniedException fails at once, naming the parameter', async () => {
+    // GIVEN
+    ssmMock.on(PutParameterCommand).rejects(awsError('AccessDeniedException', 'User is not authorized to perform ssm:PutParameter'));
+
+    // WHEN
+    const response = await create(tree([hostParameter]));
+
+    // THEN
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toContain("'/shop/prod/db/host': AccessDeniedException: User is not authorized to perform ssm:PutParameter");
+    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  test('a KMS decrypt failure fails the Encrypted parameter without writing it', async () => {
+    // GIVEN
+    kmsMock.on(DecryptCommand).rejects(awsError('InvalidCiphertextException', 'The ciphertext is invalid'));
+    ssmMock.on(PutParameterCommand).resolves({ Version: 1 });
+    const token: ParameterSpec = { Name: 'legacy/token', Kind: ParameterKind.ENCRYPTED, Tier: 'Standard', Description: '', Ciphertext: 'AQICAHg=', CiphertextKeyArn: '' };
+
+    // WHEN
+    const response = await create(tree([token]));
+
+    // THEN
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toContain("'/shop/prod/legacy/token': InvalidCiphertextException: The ciphertext is invalid");
+    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(0);
+    expect(kmsMock.commandCalls(DecryptCommand)[0].args[0].input.KeyId).toBe(KEY_ARN);
+  });
+
+  test('reads every page of GetParametersByPath and DescribeParameters within the API limits', async () => {
+    // GIVEN two pages of values, the second holding a foreign parameter
+    ssmMock.on(GetParametersByPathCommand, { NextToken: undefined }).resolves({ Parameters: [], NextToken: 'page-2' });
+    ssmMock.on(GetParametersByPathCommand, { NextToken: 'page-2' }).resolves({ Parameters: [{ Name: '/shop/prod/db/host', Type: 'String', Value: 'x', Version: 1 }] });
+
+    // WHEN
+    const response = await create(tree([hostParameter]));
+
+    // THEN the foreign parameter on page 2 was seen
+    expect(ssmMock.commandCalls(GetParametersByPathCommand)).toHaveLength(2);
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toContain("'/shop/prod/db/host' already exist");
+    for (const call of ssmMock.commandCalls(GetParametersByPathCommand)) expect(call.args[0].input).toMatchObject({ MaxResults: 10, Recursive: true, WithDecryption: true });
+    for (const call of ssmMock.commandCalls(DescribeParametersCommand)) expect(call.args[0].input.MaxResults).toBe(50);
+  });
+
+  test('Delete removes owned parameters in batches of at most 10', async () => {
+    // GIVEN 23 parameters of the generation
+    const names = Array.from({ length: 23 }, (_, i) => `/shop/prod/p${i}`);
+    ssmMock.on(DescribeParametersCommand).resolves({ Parameters: names.map((Name) => ({ Name })) });
+    ssmMock.on(DeleteParametersCommand).resolves({});
+
+    // WHEN
+    await handler(deleteEvent(collector.responseUrl, '/shop/prod@0123456789abcdef', tree([])), context);
+
+    // THEN
+    expect(collector.last().Status).toBe('SUCCESS');
+    const batches = ssmMock.commandCalls(DeleteParametersCommand).map((c) => c.args[0].input.Names!);
+    expect(batches.map((b) => b.length).sort()).toEqual([10, 10, 3]);
+    expect(batches.flat().sort()).toEqual([...names].sort());
+    expect(ssmMock.commandCalls(DescribeParametersCommand)[0].args[0].input.ParameterFilters).toEqual([
+      { Key: 'Path', Option: 'Recursive', Values: ['/shop/prod'] },
+      { Key: 'tag:cdk-secure-config:owner', Values: ['ShopStack/ConfigTree1A2B3C4D'] },
+      { Key: 'tag:cdk-secure-config:generation', Values: ['0123456789abcdef'] },
+    ]);
+  });
+
+  test.each([
+    ['Path', { Path: 'shop/prod' }, "`Path` must start with '/', use only a-zA-Z0-9_.-/ and not end with '/', got: 'shop/prod'"],
+    ['RemovalPolicy', { RemovalPolicy: 'snapshot' }, "`RemovalPolicy` must be one of 'retain', 'destroy', got: 'snapshot'"],
+    ['AdoptExisting', { AdoptExisting: 'yes' }, "`AdoptExisting` must be one of 'true', 'false', got: 'yes'"],
+    ['KeyArn', { KeyArn: '' }, "`KeyArn` must be a KMS key ARN, got: ''"],
+    ['Parameters[0].Kind', { Parameters: [{ ...hostParameter, Kind: 'Binary' }] }, '`Parameters[0].Kind` must be one of String, StringList, Generated, Placeholder, Encrypted, UnsafeLiteral, got: \'Binary\''],
+    ['Parameters[0].Name', { Parameters: [{ ...hostParameter, Name: '/db/host' }] }, "`Parameters[0].Name` must be a relative name without leading or trailing '/', got: '/db/host'"],
+    ['Parameters (duplicate names)', { Parameters: [hostParameter, hostParameter] }, "`Parameters` must not repeat a name, got: 'db/host' twice"],
+    ['Parameters[0].Generator.Length', { Parameters: [{ Name: 'g', Kind: 'Generated', Tier: 'Standard', Description: '', Generator: { Length: 'ten', ExcludeCharacters: '', ExcludePunctuation: 'false', Generation: '' } }] }, "`Parameters[0].Generator.Length` must be a positive integer, got: 'ten'"],
+  ])('rejects an invalid %s naming the property and value', async (_property, override, message) => {
+    // WHEN
+    const response = await create({ ...tree([hostParameter]), ...(override as Partial<TreeResourceProperties>) });
+
+    // THEN
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toBe(`InvalidPropertiesError: ${message}`);
+    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
+  test('a missing unsafe literal value is reported without quoting any value', async () => {
+    // GIVEN
+    const literal = { Name: 'l', Kind: ParameterKind.UNSAFE_LITERAL, Tier: 'Standard', Description: '', Value: '' } as ParameterSpec;
+
+    // WHEN
+    const response = await create(tree([literal]));
+
+    // THEN
+    expect(response.Reason).toBe("InvalidPropertiesError: `Parameters[0].Value` must be a non-empty string for UnsafeLiteral parameter 'l', got: an empty string");
+  });
+
+  test('leak canary: an unsafe literal echoed by a failing call is in no response or log line', async () => {
+    // GIVEN a write whose error message echoes the request
+    ssmMock.on(PutParameterCommand).callsFake((input) => {
+      throw awsError('ValidationException', `Value '${input.Value}' at 'value' failed to satisfy constraint`);
+    });
+    const literal: ParameterSpec = { Name: 'legacy/literal', Kind: ParameterKind.UNSAFE_LITERAL, Tier: 'Standard', Description: '', Value: CANARY };
+
+    // WHEN
+    const response = await create(tree([literal]));
+
+    // THEN
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toContain("Value '[REDACTED]' at 'value'");
+    expect([...collector.bodies, ...consoleOutput].join('\n')).not.toContain(CANARY);
+  });
+});
