@@ -286,6 +286,30 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     expect(versionsOf(cleanup.state)).toEqual({ [`${path}/db/host`]: 3, [`${path}/api/jwt`]: 3 });
   });
 
+  test('a description change rewrites a SecureString with its value kept; a type change makes a new value', async () => {
+    // GIVEN
+    const path = uniquePath('metadata');
+    const before = tree(path, [generated('api/jwt', 32), placeholder('ext/key'), string('mode', 'plain')]);
+    const created = await deliver(createEvent(collector.responseUrl, before));
+    const stateBefore = await snapshot(path);
+
+    // WHEN descriptions change and 'mode' turns into a generated secret
+    const after = tree(path, [
+      { ...generated('api/jwt', 32), Description: 'signs tokens' },
+      { ...placeholder('ext/key'), Description: 'set by payments team' },
+      generated('mode', 12),
+    ]);
+    const { response, state } = await deliverTwice(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before), path);
+
+    // THEN same names, same physical id; values kept except the one whose type changed
+    expect(response.PhysicalResourceId).toBe(created.PhysicalResourceId);
+    const jwt = stateBefore[`${path}/api/jwt`];
+    expect(state[`${path}/api/jwt`]).toEqual({ ...jwt, description: 'signs tokens', version: 2, labels: { 2: jwt.labels[1] } });
+    expect(state[`${path}/ext/key`]).toEqual({ ...stateBefore[`${path}/ext/key`], description: 'set by payments team', version: 2 });
+    expect(state[`${path}/mode`]).toMatchObject({ type: 'SecureString', keyId: keyArn, version: 2, labels: { 2: [expect.stringMatching(/^cscfg-/)] } });
+    expect(state[`${path}/mode`].value).toMatch(/^[!-~]{12}$/);
+  });
+
   test('stack Delete under the retain policy deletes nothing', async () => {
     // GIVEN
     const path = uniquePath('retain');
