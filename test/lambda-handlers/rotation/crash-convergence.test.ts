@@ -3,14 +3,14 @@
  * after it, replay as Secrets Manager would, and check that nobody is locked out.
  */
 import { GetSecretValueCommand, ListSecretVersionIdsCommand } from '@aws-sdk/client-secrets-manager';
-import { ROTATION_STEPS } from '../../../lambda-handlers/rotation/types';
-import { DbSecretValue } from '../../../src/private/rotation-contract';
-import { describeWithServices } from '../../support/services';
 import { CrashInjector } from './support/crash-injection';
 import { EngineFixture, MariaDbFixture, PostgresFixture, secretFor, TestDatabase } from './support/engines';
 import { PrivatePostgres, startPrivatePostgres } from './support/private-postgres';
 import { RotationDriver } from './support/rotation-driver';
 import { beginRotation, bridge, createDbSecret, secretAt, secretsManager, versionStages } from './support/secrets';
+import { ROTATION_STEPS } from '../../../lambda-handlers/rotation/types';
+import { DbSecretValue } from '../../../src/private/rotation-contract';
+import { describeWithServices } from '../../support/services';
 
 type Strategy = 'single user' | 'alternating users';
 

@@ -1,11 +1,11 @@
 import { randomUUID } from 'crypto';
-import { SecretEngine, TlsMode } from '../../../src/private/rotation-contract';
-import { RoundTripCounter } from '../../../lambda-handlers/rotation/types';
-import { describeWithServices } from '../../support/services';
 import { EngineFixture, MariaDbFixture, PostgresFixture, secretFor, TestDatabase, testPassword } from './support/engines';
 import { PrivatePostgres, startPrivatePostgres } from './support/private-postgres';
 import { RotationDriver } from './support/rotation-driver';
 import { beginRotation, createDbSecret, secretAt, versionStages } from './support/secrets';
+import { RoundTripCounter } from '../../../lambda-handlers/rotation/types';
+import { SecretEngine, TlsMode } from '../../../src/private/rotation-contract';
+import { describeWithServices } from '../../support/services';
 
 type Strategy = 'single user' | 'alternating users';
 
@@ -171,8 +171,13 @@ describeWithServices(['moto', 'postgres', 'mariadb'], 'database rotation against
         ? { engine: SecretEngine.POSTGRES, host: '127.0.0.1', port: 5432, adapter: fixtureFor('postgres').createAdapter() }
         : { engine: SecretEngine.MARIADB, host: '127.0.0.1', port: 3306, adapter: fixtureFor('mariadb').createAdapter() };
       const credentials = {
-        engine: fixture.engine, host: fixture.host, port: fixture.port, dbname: engineName === 'postgres' ? 'postgres' : '',
-        username: engineName === 'postgres' ? 'postgres' : 'root', password: 'not-used-by-a-trusting-server', tls: TlsMode.VERIFY_FULL,
+        engine: fixture.engine,
+        host: fixture.host,
+        port: fixture.port,
+        dbname: engineName === 'postgres' ? 'postgres' : '',
+        username: engineName === 'postgres' ? 'postgres' : 'root',
+        password: 'not-used-by-a-trusting-server',
+        tls: TlsMode.VERIFY_FULL,
       };
 
       // WHEN / THEN: the connection fails instead of going on in plaintext
@@ -184,8 +189,13 @@ describeWithServices(['moto', 'postgres', 'mariadb'], 'database rotation against
       const fixture = fixtureFor('postgres');
       const adapter = fixture.createAdapter();
       const credentials = {
-        engine: SecretEngine.POSTGRES, host: fixture.host, port: fixture.port, dbname: 'postgres',
-        username: fixture.master.username, password: fixture.master.password, tls: TlsMode.VERIFY_FULL,
+        engine: SecretEngine.POSTGRES,
+        host: fixture.host,
+        port: fixture.port,
+        dbname: 'postgres',
+        username: fixture.master.username,
+        password: fixture.master.password,
+        tls: TlsMode.VERIFY_FULL,
       };
 
       // WHEN / THEN

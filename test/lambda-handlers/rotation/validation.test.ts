@@ -1,4 +1,3 @@
-import { SecretEngine } from '../../../src/private/rotation-contract';
 import { passwordPolicyFromEnv } from '../../../lambda-handlers/rotation/handler';
 import { grantsForClone, quoteMysqlIdentifier } from '../../../lambda-handlers/rotation/mysql-grants';
 import { parseDbSecret } from '../../../lambda-handlers/rotation/secret-value';
@@ -7,6 +6,7 @@ import {
   validateAlternatingPair,
   validateUsername,
 } from '../../../lambda-handlers/rotation/usernames';
+import { SecretEngine } from '../../../src/private/rotation-contract';
 
 const CANARY_PASSWORD = 'CANARY-pw-7f3a91';
 
@@ -62,8 +62,14 @@ describe('user names', () => {
 describe('secret JSON', () => {
   test('parses a secret and applies the verify-full TLS default', () => {
     expect(parseDbSecret(secretJson({ port: '5433' }), 'AWSCURRENT')).toEqual({
-      engine: 'postgres', host: 'db.example.com', port: 5433, dbname: 'shop', username: 'app',
-      password: CANARY_PASSWORD, tls: 'verify-full', masterarn: undefined,
+      engine: 'postgres',
+      host: 'db.example.com',
+      port: 5433,
+      dbname: 'shop',
+      username: 'app',
+      password: CANARY_PASSWORD,
+      tls: 'verify-full',
+      masterarn: undefined,
     });
   });
 

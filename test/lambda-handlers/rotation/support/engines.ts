@@ -5,12 +5,12 @@
 import { randomBytes } from 'crypto';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
-import { SecretEngine, TlsMode, DbSecretValue } from '../../../../src/private/rotation-contract';
+import { PrivatePostgres } from './private-postgres';
 import { MysqlAdapter } from '../../../../lambda-handlers/rotation/mysql-adapter';
 import { PostgresAdapter } from '../../../../lambda-handlers/rotation/postgres-adapter';
 import { DatabaseAdapter, RoundTripCounter } from '../../../../lambda-handlers/rotation/types';
+import { SecretEngine, TlsMode, DbSecretValue } from '../../../../src/private/rotation-contract';
 import { MARIADB_ADMIN } from '../../../support/services';
-import { PrivatePostgres } from './private-postgres';
 
 export interface TestDatabase {
   readonly dbname: string;

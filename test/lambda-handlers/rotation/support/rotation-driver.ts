@@ -3,9 +3,9 @@
  * factory, capturing every log line so tests can look for leaked secrets.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { bridge, secretsManager as motoSecretsManager } from './secrets';
 import { createRotationHandler } from '../../../../lambda-handlers/rotation/handler';
 import { DatabaseAdapter, ROTATION_STEPS, RotationStep } from '../../../../lambda-handlers/rotation/types';
-import { bridge, secretsManager as motoSecretsManager } from './secrets';
 
 export class RotationDriver {
   /** Log lines and error messages the handler produced. */

@@ -10,6 +10,7 @@
  *   adds that entry to DescribeSecret answers until moto has a version with that id; every other
  *   call goes to moto unchanged.
  */
+import { randomUUID } from 'crypto';
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
@@ -18,7 +19,6 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { randomUUID } from 'crypto';
 import { DbSecretValue } from '../../../../src/private/rotation-contract';
 
 export const secretsManager = new SecretsManagerClient({});
