@@ -18,6 +18,7 @@ import {
   acknowledgeRotationFunction,
   acknowledgeRotationPolicy,
 } from '../private/rotation-acknowledgements';
+import { rotationErrorsAlarm, rotationFailedRule } from '../private/rotation-alerts';
 import {
   DEFAULT_EXCLUDE_CHARACTERS,
   DEFAULT_PASSWORD_LENGTH,
@@ -99,8 +100,9 @@ export interface RotatingDbSecretProps {
   readonly masterSecret?: secretsmanager.ISecret;
 
   /**
-   * The customer-managed key that encrypts the secret and the rotation function's logs. An
-   * imported key's policy must already let CloudWatch Logs of this account use it.
+   * The customer-managed key that encrypts the secret and the rotation function's logs. A key of
+   * this app gets a key-policy statement letting CloudWatch Logs of this account and region use
+   * it; an imported key's policy must already allow that.
    *
    * @default - a new key with automatic rotation on, kept on stack deletion per `removalPolicy`
    */
@@ -210,7 +212,6 @@ export interface ConnectionFactsDestination {
 
 const ROTATION_TIMEOUT = Duration.minutes(1);
 const ROTATION_MEMORY_MB = 256;
-const ROTATION_FAILED_EVENT = 'RotationFailed';
 
 /**
  * A Secrets Manager secret for one database user, encrypted with a customer-managed key, its
@@ -222,14 +223,20 @@ const ROTATION_FAILED_EVENT = 'RotationFailed';
  * unless told not to, the rotation schedule, an EventBridge rule matching failed rotations of
  * this secret, and an alarm on the function's errors.
  */
-export class RotatingDbSecret extends Construct implements IRotatingDbSecret {
+export class RotatingDbSecret extends Construct implements IRotatingDbSecret, ec2.IConnectable {
+  /** The secret holding the connection JSON (engine, host, port, dbname, username, password). */
   public readonly secret: secretsmanager.ISecret;
+
+  /** The customer-managed key that encrypts the secret and the rotation logs. */
   public readonly encryptionKey: kms.IKey;
 
   /** The function Secrets Manager invokes for each rotation step. */
   public readonly rotationFunction: lambda.IFunction;
 
-  /** The rotation function's network side: its security group. */
+  /**
+   * The rotation function's network side: its security group, which allows no outbound traffic
+   * but to the database and Secrets Manager.
+   */
   public readonly connections: ec2.Connections;
 
   /**
@@ -255,73 +262,32 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret {
   constructor(scope: Construct, id: string, props: RotatingDbSecretProps) {
     super(scope, id);
 
-    const target = props.target.config;
-    const engine = resolveEngine(props.engine, target);
-    const strategy = props.strategy ?? RotationStrategy.SINGLE_USER;
-    const passwordLength = props.passwordLength ?? DEFAULT_PASSWORD_LENGTH;
-    const excludeCharacters = props.excludeCharacters ?? DEFAULT_EXCLUDE_CHARACTERS;
-    const rotationSchedule = props.rotationSchedule ?? Duration.days(30);
-    validateHost(target.host);
-    validatePort(target.port);
-    validateUsername(props.username, engine, strategy);
-    validateDatabaseName(props.databaseName, engine);
-    validatePasswordLength(passwordLength);
-    validateExcludeCharacters(excludeCharacters);
-    validateRotationSchedule(rotationSchedule);
-    validateMasterSecret(strategy, props.masterSecret !== undefined);
-    const vpc = resolveVpc(props.vpc, target);
-    const vpcSubnets = props.vpcSubnets ?? target.vpcSubnets;
-
-    this.engine = engine;
-    this.strategy = strategy;
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const settings = resolveSettings(props);
+    this.engine = settings.engine;
+    this.strategy = settings.strategy;
+    const { target, vpc, vpcSubnets } = settings;
 
     this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
       description: `Encrypts the database secret ${this.node.path} and its rotation logs`,
       enableKeyRotation: true,
-      removalPolicy,
+      removalPolicy: settings.removalPolicy,
     });
     this.encryptionKey.addToResourcePolicy(logsKeyPolicyStatement(Stack.of(this)));
-
-    const secret = new secretsmanager.Secret(this, 'Secret', {
-      description: `Credentials of database user ${props.username}, rotated by cdk-secure-config`,
-      secretName: props.secretName,
-      encryptionKey: this.encryptionKey,
-      removalPolicy,
-      generateSecretString: {
-        secretStringTemplate: Stack.of(this).toJsonString({
-          engine: engineFacts(engine).secretEngine,
-          host: target.host,
-          port: target.port,
-          dbname: props.databaseName,
-          username: props.username,
-          masterarn: props.masterSecret?.secretArn,
-        }),
-        generateStringKey: 'password',
-        passwordLength,
-        excludeCharacters,
-      },
-    });
+    const secret = this.createSecret(props, settings);
     this.secret = secret;
 
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: this.encryptionKey,
-      removalPolicy,
+      removalPolicy: settings.removalPolicy,
     });
-
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Rotation function of ${this.node.path}`,
     });
     const policy = new iam.ManagedPolicy(this, 'RotationPolicy', {
       description: `Least privilege to rotate the database secret ${this.node.path}`,
-      statements: rotationStatements({
-        secret,
-        encryptionKey: this.encryptionKey,
-        logGroup,
-        masterSecret: props.masterSecret,
-      }),
+      statements: rotationStatements({ secret, encryptionKey: this.encryptionKey, logGroup, masterSecret: props.masterSecret }),
       roles: [role],
     });
     acknowledgeRotationPolicy(policy);
@@ -333,39 +299,11 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret {
     });
     this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
     const databaseIngress = this.allowToDatabase(securityGroup, target);
+    const endpoint = this.allowToSecretsManager(securityGroup, props.createSecretsManagerEndpoint ?? true, vpc, vpcSubnets);
 
-    const endpoint = (props.createSecretsManagerEndpoint ?? true)
-      ? secretsManagerEndpointFor(this, vpc, vpcSubnets)
-      : undefined;
-    if (endpoint) {
-      endpoint.connections.allowDefaultPortFrom(securityGroup, `Rotation function of ${this.node.path}`);
-    } else {
-      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager over HTTPS');
-    }
-
-    const functionProps = {
-      description: `Rotates the database secret ${this.node.path} (cdk-secure-config)`,
-      role,
-      vpc,
-      vpcSubnets,
-      securityGroups: [securityGroup],
-      architecture: lambda.Architecture.ARM_64,
-      timeout: ROTATION_TIMEOUT,
-      memorySize: ROTATION_MEMORY_MB,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      environment: {
-        [ROTATION_ENV.PASSWORD_LENGTH]: String(passwordLength),
-        [ROTATION_ENV.EXCLUDE_CHARACTERS]: excludeCharacters,
-        [ROTATION_ENV.EXTRA_CA_CERTS]: RDS_CA_BUNDLE,
-      },
-    };
-    const fn = engine === DatabaseEngine.POSTGRES
-      ? new RotationPostgresFunction(this, 'RotationFunction', functionProps)
-      : new RotationMysqlFunction(this, 'RotationFunction', functionProps);
+    const fn = this.createRotationFunction(settings, { role, securityGroup, logGroup });
     // Lambda checks the role's network-interface permissions when it creates a VPC function.
     fn.node.addDependency(policy);
-    acknowledgeRotationFunction(fn);
     this.rotationFunction = fn;
 
     const invokePermission = new lambda.CfnPermission(this, 'SecretsManagerInvoke', {
@@ -375,7 +313,6 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret {
       sourceAccount: Stack.of(this).account,
       sourceArn: secret.secretArn,
     });
-
     const schedule = secret.addRotationSchedule('RotationSchedule', {
       // RotationSchedule grants a function it can modify wide inline permissions (invoke without
       // a source ARN, kms:Encrypt and ReEncrypt*). Handing it a reference it cannot modify keeps
@@ -385,34 +322,15 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret {
         sameEnvironment: true,
         skipPermissions: true,
       }),
-      automaticallyAfter: rotationSchedule,
+      automaticallyAfter: settings.rotationSchedule,
       rotateImmediatelyOnUpdate: props.rotateImmediatelyOnUpdate ?? true,
     });
     // The first rotation may run as soon as the schedule exists: everything it needs must be there.
     schedule.node.addDependency(invokePermission, policy, securityGroup, ...databaseIngress);
     if (endpoint) schedule.node.addDependency(endpoint);
 
-    this.rotationFailedRule = new events.Rule(this, 'RotationFailedRule', {
-      description: `Failed rotations of the database secret ${this.node.path}`,
-      eventPattern: {
-        source: ['aws.secretsmanager'],
-        detailType: ['AWS Service Event via CloudTrail'],
-        detail: {
-          eventSource: ['secretsmanager.amazonaws.com'],
-          eventName: [ROTATION_FAILED_EVENT],
-          additionalEventData: { SecretId: [secret.secretArn] },
-        },
-      },
-    });
-
-    this.rotationErrorsAlarm = new cloudwatch.Alarm(this, 'RotationErrorsAlarm', {
-      alarmDescription: `A rotation step of the database secret ${this.node.path} failed`,
-      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.rotationFailedRule = rotationFailedRule(this, 'RotationFailedRule', secret);
+    this.rotationErrorsAlarm = rotationErrorsAlarm(this, 'RotationErrorsAlarm', fn);
 
     if (props.publishTo) {
       this.publishConnectionFacts(props.publishTo, {
@@ -423,6 +341,77 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret {
         'secret-arn': secret.secretArn,
       });
     }
+  }
+
+  /** The secret, its password generated by Secrets Manager around the connection facts. */
+  private createSecret(props: RotatingDbSecretProps, settings: ResolvedSettings): secretsmanager.Secret {
+    return new secretsmanager.Secret(this, 'Secret', {
+      description: `Credentials of database user ${props.username}, rotated by cdk-secure-config`,
+      secretName: props.secretName,
+      encryptionKey: this.encryptionKey,
+      removalPolicy: settings.removalPolicy,
+      generateSecretString: {
+        secretStringTemplate: Stack.of(this).toJsonString({
+          engine: engineFacts(settings.engine).secretEngine,
+          host: settings.target.host,
+          port: settings.target.port,
+          dbname: props.databaseName,
+          username: props.username,
+          masterarn: props.masterSecret?.secretArn,
+        }),
+        generateStringKey: 'password',
+        passwordLength: settings.passwordLength,
+        excludeCharacters: settings.excludeCharacters,
+      },
+    });
+  }
+
+  /** The bundled handler for the engine, arm64, in the database's VPC. */
+  private createRotationFunction(
+    settings: ResolvedSettings,
+    parts: { role: iam.IRole; securityGroup: ec2.ISecurityGroup; logGroup: logs.ILogGroup },
+  ): lambda.Function {
+    const functionProps = {
+      description: `Rotates the database secret ${this.node.path} (cdk-secure-config)`,
+      role: parts.role,
+      vpc: settings.vpc,
+      vpcSubnets: settings.vpcSubnets,
+      securityGroups: [parts.securityGroup],
+      architecture: lambda.Architecture.ARM_64,
+      timeout: ROTATION_TIMEOUT,
+      memorySize: ROTATION_MEMORY_MB,
+      logGroup: parts.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        [ROTATION_ENV.PASSWORD_LENGTH]: String(settings.passwordLength),
+        [ROTATION_ENV.EXCLUDE_CHARACTERS]: settings.excludeCharacters,
+        [ROTATION_ENV.EXTRA_CA_CERTS]: RDS_CA_BUNDLE,
+      },
+    };
+    const fn = settings.engine === DatabaseEngine.POSTGRES
+      ? new RotationPostgresFunction(this, 'RotationFunction', functionProps)
+      : new RotationMysqlFunction(this, 'RotationFunction', functionProps);
+    acknowledgeRotationFunction(fn);
+    return fn;
+  }
+
+  /**
+   * HTTPS to Secrets Manager: through the VPC's shared interface endpoint, or to any address
+   * when the user says the subnets reach Secrets Manager another way.
+   */
+  private allowToSecretsManager(
+    securityGroup: ec2.SecurityGroup,
+    createEndpoint: boolean,
+    vpc: ec2.IVpc,
+    vpcSubnets: ec2.SubnetSelection | undefined,
+  ): ec2.InterfaceVpcEndpoint | undefined {
+    if (!createEndpoint) {
+      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager over HTTPS');
+      return undefined;
+    }
+    const endpoint = secretsManagerEndpointFor(this, vpc, vpcSubnets);
+    endpoint.connections.allowDefaultPortFrom(securityGroup, `Rotation function of ${this.node.path}`);
+    return endpoint;
   }
 
   /**
@@ -458,9 +447,55 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret {
     }
   }
 
+  /**
+   * Lets `grantee` read the secret: `secretsmanager:GetSecretValue` and `DescribeSecret` on it,
+   * `kms:Decrypt` on its key through Secrets Manager only, in the grantee's cdk-secure-config
+   * managed policy when it is an IAM role, user or group of this app.
+   */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     return grantThroughManagedPolicy(grantee, secretReadStatements(this.secret, this.encryptionKey));
   }
+}
+
+/** The props with defaults applied and checked. */
+interface ResolvedSettings {
+  readonly target: DatabaseTargetConfig;
+  readonly engine: DatabaseEngine;
+  readonly strategy: RotationStrategy;
+  readonly passwordLength: number;
+  readonly excludeCharacters: string;
+  readonly rotationSchedule: Duration;
+  readonly removalPolicy: RemovalPolicy;
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+}
+
+function resolveSettings(props: RotatingDbSecretProps): ResolvedSettings {
+  const target = props.target.config;
+  const engine = resolveEngine(props.engine, target);
+  const strategy = props.strategy ?? RotationStrategy.SINGLE_USER;
+  const passwordLength = props.passwordLength ?? DEFAULT_PASSWORD_LENGTH;
+  const excludeCharacters = props.excludeCharacters ?? DEFAULT_EXCLUDE_CHARACTERS;
+  const rotationSchedule = props.rotationSchedule ?? Duration.days(30);
+  validateHost(target.host);
+  validatePort(target.port);
+  validateUsername(props.username, engine, strategy);
+  validateDatabaseName(props.databaseName, engine);
+  validatePasswordLength(passwordLength);
+  validateExcludeCharacters(excludeCharacters);
+  validateRotationSchedule(rotationSchedule);
+  validateMasterSecret(strategy, props.masterSecret !== undefined);
+  return {
+    target,
+    engine,
+    strategy,
+    passwordLength,
+    excludeCharacters,
+    rotationSchedule,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    vpc: resolveVpc(props.vpc, target),
+    vpcSubnets: props.vpcSubnets ?? target.vpcSubnets,
+  };
 }
 
 function resolveEngine(given: DatabaseEngine | undefined, target: DatabaseTargetConfig): DatabaseEngine {

@@ -249,7 +249,7 @@ describe('the rotation function', () => {
     template().hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
-  test("lets CloudWatch Logs of this account and region use the key", () => {
+  test('lets CloudWatch Logs of this account and region use the key', () => {
     // GIVEN / WHEN
     const { template } = rotatedPostgres();
 
@@ -758,5 +758,5 @@ describe('publishTo', () => {
     // THEN
     const resource = onlyResource(Template.fromStack(stack), 'Custom::SecureParameterTree');
     expect(resource.Properties.Parameters.map((p: { Name: string }) => p.Name)).toContain('db/app/host');
-});
+  });
 });
