@@ -18,7 +18,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ParameterTier, ParameterValue } from './parameter-value';
-import { grantThroughManagedPolicy } from '../private/managed-policy-grant';
+import { grantThroughManagedPolicy, managedReadPolicy } from '../private/managed-policy-grant';
+import { acknowledgePathWildcards } from '../private/parameter-tree-acknowledgements';
 import {
   ParameterKind,
   ParameterSpec,
@@ -188,7 +189,13 @@ abstract class SecureParameterTreeBase extends Resource implements ISecureParame
       validateRelativeName(subtree, 'subtree');
       this.recordGrantedSubtree(subtree);
     }
-    return grantThroughManagedPolicy(grantee, treeReadStatements(this, subtree));
+    const statements = treeReadStatements(this, subtree);
+    const grant = grantThroughManagedPolicy(grantee, statements);
+    const policy = managedReadPolicy(grantee);
+    if (policy) {
+      acknowledgePathWildcards(policy, statements.flatMap((statement) => statement.resourceArns));
+    }
+    return grant;
   }
 
   /** A tree built in this app checks later that the subtree holds a parameter; an imported one cannot. */
@@ -276,11 +283,13 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     this.tags = new TagManager(TagType.KEY_VALUE, TREE_RESOURCE_TYPE);
 
     const provider = ReconcilerProvider.of(this);
+    const reconcilerStatements = this.reconcilerStatements();
     this.reconcilerPolicy = new iam.ManagedPolicy(this, 'ReconcilerPolicy', {
       description: `Lets the cdk-secure-config reconciler manage the parameters under ${this.path}`,
-      statements: this.reconcilerStatements(),
+      statements: reconcilerStatements,
     });
     provider.attachTreePolicy(this.reconcilerPolicy);
+    acknowledgePathWildcards(this.reconcilerPolicy, reconcilerStatements.flatMap((statement) => statement.resources));
 
     const properties: TreeResourceProperties & { ServiceToken: string } = {
       ServiceToken: provider.serviceToken,

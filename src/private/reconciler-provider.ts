@@ -8,6 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
+import { acknowledgeReconcilerFunction } from './parameter-tree-acknowledgements';
 import { RECONCILER_ENV } from './parameter-tree-contract';
 import { ParameterTreeReconcilerFunction } from './parameter-tree-reconciler-function';
 
@@ -103,6 +104,7 @@ export class ReconcilerProvider extends Construct {
       environment: { [RECONCILER_ENV.CONCURRENCY]: String(RECONCILER_CONCURRENCY) },
     });
     fn.node.addDependency(loggingPolicy);
+    acknowledgeReconcilerFunction(fn);
     this.function = fn;
   }
 

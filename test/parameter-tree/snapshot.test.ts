@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { representativeStack } from './fixtures';
-import { cfnLint, templatesIn } from '../support/compliance';
+import { acknowledgements, cfnLint, nagErrors, templatesIn } from '../support/compliance';
 import { describeWithServices } from '../support/services';
 
 /** Asset hashes change with every handler build: replace them so the snapshot tracks the template only. */
@@ -22,6 +22,41 @@ describe('SecureParameterTree representative stack', () => {
 
     // THEN
     expect(normaliseAssetHashes(template)).toMatchSnapshot();
+  });
+});
+
+describe('SecureParameterTree compliance packs', () => {
+  test('leave no error on the representative stack', () => {
+    const app = new App();
+    representativeStack(app);
+    expect(nagErrors(app)).toEqual([]);
+  });
+
+  test('are acknowledged only where a rule cannot apply, each with a reason', () => {
+    // GIVEN
+    const app = new App();
+    representativeStack(app);
+
+    // WHEN
+    const acknowledged = acknowledgements(app);
+
+    // THEN: the list is fixed here so that it cannot grow unnoticed.
+    const fn = 'RepresentativeStack/CdkSecureConfigParameterTreeReconciler/Function';
+    const ssmArn = (name: string) => `arn:<AWS::Partition>:ssm:eu-west-1:111122223333:parameter${name}`;
+    expect(acknowledged.map(({ path: at, rule }) => [at, rule])).toEqual([
+      [fn, 'HIPAA.Security-LambdaConcurrency'],
+      [fn, 'HIPAA.Security-LambdaDLQ'],
+      [fn, 'HIPAA.Security-LambdaInsideVPC'],
+      [fn, 'NIST.800.53.R5-LambdaConcurrency'],
+      [fn, 'NIST.800.53.R5-LambdaDLQ'],
+      [fn, 'NIST.800.53.R5-LambdaInsideVPC'],
+      [fn, 'PCI.DSS.321-LambdaInsideVPC'],
+      [fn, 'Serverless-LambdaDLQ'],
+      ['RepresentativeStack/Config/ReconcilerPolicy', 'AwsSolutions-IAM5[Resource::*]'],
+      ['RepresentativeStack/Config/ReconcilerPolicy', `AwsSolutions-IAM5[Resource::${ssmArn('/ecommerce/prod/*')}]`],
+      ['RepresentativeStack/Consumer/SecureConfigReadPolicy', `AwsSolutions-IAM5[Resource::${ssmArn('/ecommerce/prod/db/*')}]`],
+    ]);
+    expect(acknowledged.filter(({ reason }) => reason.length < 40)).toEqual([]);
   });
 });
 
