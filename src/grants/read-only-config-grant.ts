@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { ConfigConsumer } from './config-consumer';
 import { ConfigExtensionOptions } from './config-extension';
 import { ISecureParameterTree } from '../parameter-tree';
+import { acknowledgeGrantWildcards } from '../private/grant-acknowledgements';
 import { attachExtension, paramsAndSecretsLayer } from '../private/grant-extension';
 import {
   chunkStatements, GrantChunk, MANAGED_POLICIES_PER_IDENTITY, MANAGED_POLICY_MAX_CHARS, packIntoChunks,
@@ -177,6 +178,7 @@ export class ReadOnlyConfigGrant extends Construct {
         statements: toPolicyStatements(statements),
       });
       attach(policy);
+      acknowledgeGrantWildcards(policy, statements);
       return policy;
     });
   }
