@@ -40,7 +40,7 @@ describe('ReadOnlyConfigGrant policy statements', () => {
       {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
-        Resource: stack.resolve(tree.encryptionKey.keyArn),
+        Resource: stack.resolve(tree.encryptionKey!.keyArn),
         Condition: {
           StringEquals: { 'kms:ViaService': SSM_VIA },
           ArnLike: { 'kms:EncryptionContext:PARAMETER_ARN': [param('/ecommerce/prod/db'), param('/ecommerce/prod/db/*')] },
@@ -68,7 +68,7 @@ describe('ReadOnlyConfigGrant policy statements', () => {
       {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
-        Resource: [stack.resolve(prod.encryptionKey.keyArn), stack.resolve(shared.encryptionKey.keyArn)],
+        Resource: [stack.resolve(prod.encryptionKey!.keyArn), stack.resolve(shared.encryptionKey!.keyArn)],
         Condition: {
           StringEquals: { 'kms:ViaService': SSM_VIA },
           ArnLike: {
@@ -503,7 +503,7 @@ describe('ReadOnlyConfigGrant for other consumers', () => {
     const executionPolicy = policies.find((p) => JSON.stringify(p.roles) === JSON.stringify([executionRoleRef]))!;
     expect(allows(taskPolicy.statements, 'ssm:GetParameter', ssmArn('/ecommerce/prod/db/host'))).toBe(true);
     expect(executionPolicy.statements.map((s) => s.Action)).toEqual(['kms:Decrypt', 'kms:Decrypt']);
-    expect(executionPolicy.statements.map((s) => s.Resource)).toEqual([stack.resolve(tree.encryptionKey.keyArn), stack.resolve(key.keyArn)]);
+    expect(executionPolicy.statements.map((s) => s.Resource)).toEqual([stack.resolve(tree.encryptionKey!.keyArn), stack.resolve(key.keyArn)]);
     expect(executionPolicy.statements[0].Condition.StringEquals).toEqual({ 'kms:ViaService': SSM_VIA });
   });
 
