@@ -4,17 +4,13 @@
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { RECONCILER_ENV } from '../src/private/parameter-tree-contract';
-import { DEFAULT_CONCURRENCY } from './parameter-tree/reconciler';
 import { createTreeHandler } from './parameter-tree/tree-handler';
-import { concurrencyFromEnv } from './shared/concurrency';
 import { realSleep } from './shared/retry';
 
 export const handler = createTreeHandler({
-  // The reconciler retries throttling itself, bounded and with jitter; SDK retries on top
-  // would multiply the attempts.
+  // The reconciler retries throttling and transient errors itself, bounded and with jitter;
+  // SDK retries on top would multiply the attempts.
   ssm: new SSMClient({ maxAttempts: 1 }),
   kms: new KMSClient({ maxAttempts: 1 }),
   sleep: realSleep,
-  concurrency: concurrencyFromEnv(process.env[RECONCILER_ENV.CONCURRENCY], DEFAULT_CONCURRENCY, RECONCILER_ENV.CONCURRENCY),
 });

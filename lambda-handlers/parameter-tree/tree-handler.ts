@@ -4,20 +4,27 @@
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { RECONCILER_ENV } from '../../src/private/parameter-tree-contract';
 import { LambdaContextLike } from '../shared/cfn-response';
+import { concurrencyFromEnv } from '../shared/concurrency';
 import { runCustomResource } from '../shared/custom-resource';
 import { Redactor } from '../shared/redaction';
 import { RetryOptions, Sleep } from '../shared/retry';
-import { handleTreeEvent, physicalIdOnFailure, TreeEvent } from './reconciler';
+import { DEFAULT_CONCURRENCY, handleTreeEvent, physicalIdOnFailure, TreeEvent } from './reconciler';
 
 export interface TreeHandlerDeps {
   readonly ssm: SSMClient;
   readonly kms: KMSClient;
   readonly sleep: Sleep;
-  readonly concurrency: number;
+  /** @default - RECONCILER_ENV.CONCURRENCY, else DEFAULT_CONCURRENCY */
+  readonly concurrency?: number;
   readonly retry?: Partial<Omit<RetryOptions, 'sleep'>>;
   /** Time kept to answer CloudFormation before the Lambda times out. */
   readonly safetyMarginMs?: number;
+}
+
+function concurrencyFromEnvironment(): number {
+  return concurrencyFromEnv(process.env[RECONCILER_ENV.CONCURRENCY], DEFAULT_CONCURRENCY, RECONCILER_ENV.CONCURRENCY);
 }
 
 export type TreeHandler = (event: TreeEvent, context: LambdaContextLike) => Promise<void>;
@@ -36,7 +43,9 @@ export function createTreeHandler(deps: TreeHandlerDeps): TreeHandler {
       log,
       safetyMarginMs: deps.safetyMarginMs,
       physicalIdOnFailure: physicalIdOnFailure(event),
-      logic: () => handleTreeEvent(event, { ...deps, redactor, log }),
+      // Read inside the logic: a bad setting then fails this event with a reason, rather than
+      // failing the Lambda's start and leaving CloudFormation waiting for an answer.
+      logic: async () => handleTreeEvent(event, { ...deps, redactor, log, concurrency: deps.concurrency ?? concurrencyFromEnvironment() }),
     });
   };
 }

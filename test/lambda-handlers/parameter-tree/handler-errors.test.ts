@@ -231,3 +231,19 @@ describe('parameter tree handler error paths', () => {
     expect([...collector.bodies, ...consoleOutput].join('\n')).not.toContain(CANARY);
   });
 });
+
+describe('parameter tree handler settings', () => {
+  afterEach(() => { delete process.env.RECONCILER_CONCURRENCY; });
+
+  test('an invalid RECONCILER_CONCURRENCY fails the event with a reason instead of crashing', async () => {
+    // GIVEN a handler that reads its concurrency from the environment
+    process.env.RECONCILER_CONCURRENCY = 'lots';
+    const fromEnvironment = createTreeHandler({ ssm: new SSMClient({}), kms: new KMSClient({}), sleep: async () => {} });
+
+    // WHEN
+    await fromEnvironment(createEvent(collector.responseUrl, tree([hostParameter])), context);
+
+    // THEN
+    expect(collector.last()).toMatchObject({ Status: 'FAILED', Reason: "RECONCILER_CONCURRENCY must be a positive integer, got: 'lots'" });
+  });
+});

@@ -7,6 +7,7 @@ import { CreateKeyCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import { AddTagsToResourceCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CustomResourceResponse } from '../../../lambda-handlers/shared/cfn-response';
 import { createTreeHandler, TreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
+import { handler as entryPoint } from '../../../lambda-handlers/parameter-tree-reconciler.lambda';
 import { generationOf } from '../../../lambda-handlers/parameter-tree/hashing';
 import { TreeEvent } from '../../../lambda-handlers/parameter-tree/reconciler';
 import {
@@ -158,6 +159,18 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
       [`${path}/legacy/token`]: { type: 'SecureString', value: CANARY_ENCRYPTED, version: 1, keyId: keyArn, description: '', tags: ownTags(generation), labels: labelledOnFirstVersion },
       [`${path}/legacy/literal`]: { type: 'SecureString', value: CANARY_LITERAL, version: 1, keyId: keyArn, description: '', tags: ownTags(generation), labels: labelledOnFirstVersion },
     });
+  });
+
+  test('the Lambda entry point answers CloudFormation through its own clients', async () => {
+    // GIVEN the deployed entry point, reading its endpoint and region from the environment
+    const path = uniquePath('entry');
+
+    // WHEN
+    const response = await deliver(createEvent(collector.responseUrl, tree(path, [string('db/host', 'h'), generated('api/jwt', 16)])), entryPoint);
+
+    // THEN
+    expect(response).toMatchObject({ Status: 'SUCCESS', Data: { Path: path, ParameterCount: '2' } });
+    expect(Object.keys(await snapshot(path)).sort()).toEqual([`${path}/api/jwt`, `${path}/db/host`]);
   });
 
   test('Update adds, changes and removes parameters; the cleanup Delete removes only the removed ones', async () => {
