@@ -2,11 +2,11 @@
  * The construct's custom-resource properties, exactly as synthesized, given to the real
  * reconciler against moto_server: proves both sides read the contract the same way.
  */
+import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DescribeParametersCommand, GetParametersByPathCommand, ListTagsForResourceCommand, Parameter, SSMClient } from '@aws-sdk/client-ssm';
 import { App, Stack, Tags } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
-import { DescribeParametersCommand, GetParametersByPathCommand, ListTagsForResourceCommand, Parameter, SSMClient } from '@aws-sdk/client-ssm';
 import { handleTreeEvent, TreeEvent } from '../../lambda-handlers/parameter-tree/reconciler';
 import { Redactor } from '../../lambda-handlers/shared/redaction';
 import { ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
