@@ -187,7 +187,7 @@ abstract class SecureParameterTreeBase extends Resource implements ISecureParame
   public grantRead(grantee: iam.IGrantable, subtree?: string): iam.Grant {
     if (subtree !== undefined) {
       validateRelativeName(subtree, 'subtree');
-      this.recordGrantedSubtree(subtree);
+      this._recordGrantedSubtree(subtree);
     }
     const statements = treeReadStatements(this, subtree);
     const grant = grantThroughManagedPolicy(grantee, statements);
@@ -198,8 +198,13 @@ abstract class SecureParameterTreeBase extends Resource implements ISecureParame
     return grant;
   }
 
-  /** A tree built in this app checks later that the subtree holds a parameter; an imported one cannot. */
-  protected recordGrantedSubtree(_subtree: string): void {}
+  /**
+   * A tree built in this app checks at synthesis that the subtree holds a parameter; an
+   * imported one cannot know its parameters.
+   *
+   * @internal
+   */
+  protected _recordGrantedSubtree(_subtree: string): void {}
 
   /** `arn:<partition>:ssm:<region>:<account>:parameter/<name without leading slash>`. */
   private arnOfName(fullName: string): string {
@@ -233,6 +238,8 @@ class ImportedSecureParameterTree extends SecureParameterTreeBase {
  * deployments, and deletes only what CloudFormation no longer needs.
  *
  * @example
+ * declare const fn: lambda.IFunction;
+ *
  * const tree = new SecureParameterTree(this, 'Config', {
  *   path: '/ecommerce/prod',
  *   parameters: {
@@ -250,6 +257,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     return new ImportedSecureParameterTree(scope, id, options);
   }
 
+  /** The tree's absolute path, without trailing slash, e.g. `/ecommerce/prod`. */
   public readonly path: string;
   /** The key that encrypts the tree's SecureStrings: the given one or the one the tree created. */
   public readonly encryptionKey?: kms.IKey;
@@ -377,7 +385,8 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     });
   }
 
-  protected recordGrantedSubtree(subtree: string): void {
+  /** @internal */
+  protected _recordGrantedSubtree(subtree: string): void {
     this.grantedSubtrees.add(subtree);
   }
 
