@@ -69,8 +69,14 @@ export interface RotatingDbSecretProps {
   readonly target: DatabaseTarget;
 
   /**
-   * The database user whose password is rotated. It must exist before the first rotation, with
-   * the password the secret holds or (alternating users) be creatable by the master user.
+   * The database user whose password is rotated; it must exist before the first rotation.
+   *
+   * Single user: the user must also have the password this secret holds, which Secrets Manager
+   * generates at deployment. Until it does, rotations fail and are retried at each schedule; set
+   * `rotateImmediatelyOnUpdate: false` to skip the rotation at deployment.
+   *
+   * Alternating users: the master secret's user creates `<username>_clone` at the first rotation,
+   * and the secret's `username` then alternates between the two.
    */
   readonly username: string;
 
@@ -189,7 +195,9 @@ export interface RotatingDbSecretProps {
   /**
    * Publish the connection facts that are not secret (host, port, dbname, username and the
    * secret's ARN) as String parameters of a SecureParameterTree, so applications find the
-   * database and its secret by path. The password is never published.
+   * database and its secret by path. The password is never published, and neither is the
+   * username with alternating users: it changes at each rotation, so clients must read it
+   * from the secret.
    *
    * @default - nothing is published
    */
@@ -337,7 +345,8 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret, ec
         'host': target.host,
         'port': Token.asString(target.port),
         'dbname': props.databaseName,
-        'username': props.username,
+        // With alternating users the current user name lives in the secret only.
+        ...(settings.strategy === RotationStrategy.SINGLE_USER ? { username: props.username } : {}),
         'secret-arn': secret.secretArn,
       });
     }

@@ -742,6 +742,32 @@ describe('publishTo', () => {
     ]));
   });
 
+  test('leaves out the username with alternating users, whose current user name only the secret knows', () => {
+    // GIVEN
+    const { stack, vpc } = stackWithVpc();
+    const tree = new SecureParameterTree(stack, 'Config', { path: '/shop/prod' });
+    const database = postgresInstance(stack, vpc);
+
+    // WHEN
+    new RotatingDbSecret(stack, 'AppUser', {
+      target: DatabaseTarget.instance(database),
+      username: 'app',
+      databaseName: 'shop',
+      strategy: RotationStrategy.ALTERNATING_USERS,
+      masterSecret: database.secret!,
+      publishTo: { tree, prefix: 'db/app' },
+    });
+
+    // THEN
+    const resource = onlyResource(Template.fromStack(stack), 'Custom::SecureParameterTree');
+    expect(resource.Properties.Parameters.map((p: { Name: string }) => p.Name).sort()).toEqual([
+      'db/app/dbname',
+      'db/app/host',
+      'db/app/port',
+      'db/app/secret-arn',
+    ]);
+  });
+
   test('accepts a prefix with a trailing slash', () => {
     // GIVEN
     const { stack, vpc } = stackWithVpc();
