@@ -2,6 +2,9 @@
  * The construct's custom-resource properties, exactly as synthesized, given to the real
  * reconciler against moto_server: proves both sides read the contract the same way.
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as nodePath from 'path';
 import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeParametersCommand, GetParametersByPathCommand, ListTagsForResourceCommand, Parameter, SSMClient } from '@aws-sdk/client-ssm';
 import { App, Stack, Tags } from 'aws-cdk-lib';
@@ -11,6 +14,7 @@ import { handleTreeEvent, TreeEvent } from '../../lambda-handlers/parameter-tree
 import { Redactor } from '../../lambda-handlers/shared/redaction';
 import { ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
 import { OWNER_TAG, PLACEHOLDER_VALUE, TREE_RESOURCE_TYPE, TreeResourceProperties } from '../../src/private/parameter-tree-contract';
+import { filesContaining } from '../support/compliance';
 import { describeWithServices } from '../support/services';
 
 const CANARY = 'CANARY-roundtrip-5e0b93';
@@ -24,7 +28,9 @@ describeWithServices(['moto'], 'SecureParameterTree properties through the recon
     const keyArn = (await kmsClient.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
     const ciphertext = Buffer.from((await kmsClient.send(new EncryptCommand({ KeyId: keyArn, Plaintext: Buffer.from(CANARY) }))).CiphertextBlob!).toString('base64');
     const path = `/roundtrip/run${Date.now()}`;
-    const stack = new Stack(new App(), 'RoundTrip');
+    const outdir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'parameter-tree-roundtrip-'));
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'RoundTrip');
     new SecureParameterTree(stack, 'Config', {
       path,
       encryptionKey: kms.Key.fromKeyArn(stack, 'Key', keyArn),
@@ -84,7 +90,10 @@ describeWithServices(['moto'], 'SecureParameterTree properties through the recon
     expect(tags[OWNER_TAG]).toBeDefined();
 
     expect(result.data).toEqual({ Path: path, ParameterCount: '5' });
-    expect(JSON.stringify(template)).not.toContain(CANARY);
+    app.synth();
+    expect(filesContaining(outdir, TREE_RESOURCE_TYPE)).not.toEqual([]);
+    expect(filesContaining(outdir, CANARY)).toEqual([]);
+    fs.rmSync(outdir, { recursive: true, force: true });
     expect(JSON.stringify(result)).not.toContain(CANARY);
     expect(logs.join('\n')).not.toContain(CANARY);
     expect(logs.join('\n')).not.toContain(byName('api/jwt-secret').Value);
