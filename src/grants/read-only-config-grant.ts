@@ -87,8 +87,8 @@ export interface ReadOnlyConfigGrantProps extends ConfigExtensionOptions {
  *
  * For a Lambda function, the function also gets the AWS Parameters and Secrets Lambda Extension
  * and two environment variables: `SECURE_CONFIG_PATHS` (the granted paths, comma-separated) and
- * `SECURE_CONFIG_SECRET_ARNS` (the granted secrets' ARNs, comma-separated). Give a function one
- * grant: a second one replaces these variables.
+ * `SECURE_CONFIG_SECRET_ARNS` (the granted secrets' ARNs, comma-separated). A function takes one
+ * grant: a second one fails at synth, since it would replace these variables.
  */
 export class ReadOnlyConfigGrant extends Construct {
   /** Environment variable of a Lambda consumer holding the granted paths, comma-separated. */
@@ -143,6 +143,7 @@ export class ReadOnlyConfigGrant extends Construct {
 
     const fn = props.consumer._function;
     if (fn) {
+      claimFunction(fn, this);
       if (extension && !attachExtension(fn, extension) && hasExtensionOptions(props)) {
         Annotations.of(this).addWarningV2('cdk-secure-config:extension-options-ignored',
           `${fn.node.path} was built with \`paramsAndSecrets\`: its extension settings are kept and the grant's extension* options are ignored`);
@@ -182,6 +183,21 @@ export class ReadOnlyConfigGrant extends Construct {
       return policy;
     });
   }
+}
+
+/** Metadata type marking a function that a grant passes its paths to. */
+const GRANTED_FUNCTION_METADATA = 'cdk-secure-config:read-only-config-grant';
+
+/** One grant per function: a second would silently replace the first one's environment variables. */
+function claimFunction(fn: lambda.Function, grant: Construct): void {
+  const existing = fn.node.metadata.find((entry) => entry.type === GRANTED_FUNCTION_METADATA);
+  if (existing) {
+    throw new Error(
+      `\`consumer\` ${fn.node.path} already has a ReadOnlyConfigGrant (${existing.data}), got a second one: ${grant.node.path}; ` +
+      'list all its subtrees and secrets in one grant',
+    );
+  }
+  fn.node.addMetadata(GRANTED_FUNCTION_METADATA, grant.node.path);
 }
 
 function distinct(values: string[]): string[] {

@@ -470,6 +470,20 @@ describe('ReadOnlyConfigGrant for a Lambda function', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('extension settings are kept'));
   });
 
+  test('refuses a second grant for the same function, which would replace its variables', () => {
+    // GIVEN
+    const stack = stackWithEnv();
+    const fn = nodeFunction(stack);
+    const tree = prodTree(stack);
+    new ReadOnlyConfigGrant(stack, 'First', { consumer: ConfigConsumer.lambda(fn), parameters: [{ tree, subtree: 'db' }] });
+
+    // WHEN
+    const second = () => new ReadOnlyConfigGrant(stack, 'Second', { consumer: ConfigConsumer.lambda(fn), parameters: [{ tree, subtree: 'api' }] });
+
+    // THEN
+    expect(second).toThrow('`consumer` Stack/Fn already has a ReadOnlyConfigGrant (Stack/First), got a second one: Stack/Second; list all its subtrees and secrets in one grant');
+  });
+
   test('warns that its extension options are ignored for a function that already has the extension', () => {
     // GIVEN
     const stack = stackWithEnv();
@@ -551,6 +565,18 @@ describe('ReadOnlyConfigGrant for other consumers', () => {
 
     // THEN
     expect(grantPolicies(stack)[0].roles).toEqual(['reader']);
+  });
+
+  test('attaches the policy by name to an imported role that takes no policy updates', () => {
+    // GIVEN
+    const stack = stackWithEnv();
+    const imported = iam.Role.fromRoleArn(stack, 'Imported', `arn:aws:iam::${ACCOUNT}:role/locked`, { mutable: false });
+
+    // WHEN
+    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.grantable(imported), parameters: [{ tree: prodTree(stack) }] });
+
+    // THEN
+    expect(grantPolicies(stack)[0].roles).toEqual(['locked']);
   });
 
   test('creates no managed policy for a principal that is no IAM identity of the app', () => {
