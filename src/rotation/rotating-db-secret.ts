@@ -19,27 +19,13 @@ import {
   acknowledgeRotationPolicy,
 } from '../private/rotation-acknowledgements';
 import { rotationErrorsAlarm, rotationFailedRule } from '../private/rotation-alerts';
-import {
-  DEFAULT_EXCLUDE_CHARACTERS,
-  DEFAULT_PASSWORD_LENGTH,
-  RDS_CA_BUNDLE,
-  ROTATION_ENV,
-} from '../private/rotation-contract';
+import { RDS_CA_BUNDLE, ROTATION_ENV } from '../private/rotation-contract';
 import { engineFacts } from '../private/rotation-engines';
 import { RotationMysqlFunction } from '../private/rotation-mysql-function';
 import { logsKeyPolicyStatement, rotationStatements } from '../private/rotation-permissions';
 import { RotationPostgresFunction } from '../private/rotation-postgres-function';
-import {
-  validateDatabaseName,
-  validateExcludeCharacters,
-  validateHost,
-  validateMasterSecret,
-  validatePasswordLength,
-  validatePort,
-  validatePublishPrefix,
-  validateRotationSchedule,
-  validateUsername,
-} from '../private/rotation-validation';
+import { ResolvedSettings, resolveSettings } from '../private/rotation-settings';
+import { validatePublishPrefix } from '../private/rotation-validation';
 import { secretsManagerEndpointFor } from '../private/rotation-vpc-endpoint';
 import { secretReadStatements } from '../private/secret-grant-statements';
 
@@ -464,67 +450,4 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret, ec
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     return grantThroughManagedPolicy(grantee, secretReadStatements(this.secret, this.encryptionKey));
   }
-}
-
-/** The props with defaults applied and checked. */
-interface ResolvedSettings {
-  readonly target: DatabaseTargetConfig;
-  readonly engine: DatabaseEngine;
-  readonly strategy: RotationStrategy;
-  readonly passwordLength: number;
-  readonly excludeCharacters: string;
-  readonly rotationSchedule: Duration;
-  readonly removalPolicy: RemovalPolicy;
-  readonly vpc: ec2.IVpc;
-  readonly vpcSubnets?: ec2.SubnetSelection;
-}
-
-function resolveSettings(props: RotatingDbSecretProps): ResolvedSettings {
-  const target = props.target.config;
-  const engine = resolveEngine(props.engine, target);
-  const strategy = props.strategy ?? RotationStrategy.SINGLE_USER;
-  const passwordLength = props.passwordLength ?? DEFAULT_PASSWORD_LENGTH;
-  const excludeCharacters = props.excludeCharacters ?? DEFAULT_EXCLUDE_CHARACTERS;
-  const rotationSchedule = props.rotationSchedule ?? Duration.days(30);
-  validateHost(target.host);
-  validatePort(target.port);
-  validateUsername(props.username, engine, strategy);
-  validateDatabaseName(props.databaseName, engine);
-  validatePasswordLength(passwordLength);
-  validateExcludeCharacters(excludeCharacters);
-  validateRotationSchedule(rotationSchedule);
-  validateMasterSecret(strategy, props.masterSecret !== undefined);
-  return {
-    target,
-    engine,
-    strategy,
-    passwordLength,
-    excludeCharacters,
-    rotationSchedule,
-    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    vpc: resolveVpc(props.vpc, target),
-    vpcSubnets: props.vpcSubnets ?? target.vpcSubnets,
-  };
-}
-
-function resolveEngine(given: DatabaseEngine | undefined, target: DatabaseTargetConfig): DatabaseEngine {
-  if (given !== undefined && target.engine !== undefined && given !== target.engine) {
-    throw new Error(`\`engine\` must match the target database's engine '${target.engine}', got: '${given}'`);
-  }
-  const engine = given ?? target.engine;
-  if (engine === undefined) {
-    throw new Error('`engine` is required when the target does not tell its engine (an endpoint, or an imported RDS database), got: undefined');
-  }
-  return engine;
-}
-
-function resolveVpc(given: ec2.IVpc | undefined, target: DatabaseTargetConfig): ec2.IVpc {
-  if (given && target.vpc && given !== target.vpc) {
-    throw new Error(`\`vpc\` must be the target database's VPC '${target.vpc.node.path}' or be left out, got: '${given.node.path}'`);
-  }
-  const vpc = given ?? target.vpc;
-  if (!vpc) {
-    throw new Error('`vpc` is required when the target is an imported RDS database (rds.IDatabaseInstance and rds.IDatabaseCluster expose no VPC), got: undefined');
-  }
-  return vpc;
 }

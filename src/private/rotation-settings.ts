@@ -1,0 +1,80 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { DEFAULT_EXCLUDE_CHARACTERS, DEFAULT_PASSWORD_LENGTH } from './rotation-contract';
+import {
+  validateDatabaseName,
+  validateExcludeCharacters,
+  validateHost,
+  validateMasterSecret,
+  validatePasswordLength,
+  validatePort,
+  validateRotationSchedule,
+  validateUsername,
+} from './rotation-validation';
+import { DatabaseEngine } from '../rotation/database-engine';
+import type { DatabaseTargetConfig } from '../rotation/database-target';
+import type { RotatingDbSecretProps } from '../rotation/rotating-db-secret';
+import { RotationStrategy } from '../rotation/rotation-strategy';
+
+/** The props with defaults applied and checked. */
+export interface ResolvedSettings {
+  readonly target: DatabaseTargetConfig;
+  readonly engine: DatabaseEngine;
+  readonly strategy: RotationStrategy;
+  readonly passwordLength: number;
+  readonly excludeCharacters: string;
+  readonly rotationSchedule: Duration;
+  readonly removalPolicy: RemovalPolicy;
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+}
+
+export function resolveSettings(props: RotatingDbSecretProps): ResolvedSettings {
+  const target = props.target.config;
+  const engine = resolveEngine(props.engine, target);
+  const strategy = props.strategy ?? RotationStrategy.SINGLE_USER;
+  const passwordLength = props.passwordLength ?? DEFAULT_PASSWORD_LENGTH;
+  const excludeCharacters = props.excludeCharacters ?? DEFAULT_EXCLUDE_CHARACTERS;
+  const rotationSchedule = props.rotationSchedule ?? Duration.days(30);
+  validateHost(target.host);
+  validatePort(target.port);
+  validateUsername(props.username, engine, strategy);
+  validateDatabaseName(props.databaseName, engine);
+  validatePasswordLength(passwordLength);
+  validateExcludeCharacters(excludeCharacters);
+  validateRotationSchedule(rotationSchedule);
+  validateMasterSecret(strategy, props.masterSecret !== undefined);
+  return {
+    target,
+    engine,
+    strategy,
+    passwordLength,
+    excludeCharacters,
+    rotationSchedule,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    vpc: resolveVpc(props.vpc, target),
+    vpcSubnets: props.vpcSubnets ?? target.vpcSubnets,
+  };
+}
+
+function resolveEngine(given: DatabaseEngine | undefined, target: DatabaseTargetConfig): DatabaseEngine {
+  if (given !== undefined && target.engine !== undefined && given !== target.engine) {
+    throw new Error(`\`engine\` must match the target database's engine '${target.engine}', got: '${given}'`);
+  }
+  const engine = given ?? target.engine;
+  if (engine === undefined) {
+    throw new Error('`engine` is required when the target does not tell its engine (an endpoint, or an imported RDS database), got: undefined');
+  }
+  return engine;
+}
+
+function resolveVpc(given: ec2.IVpc | undefined, target: DatabaseTargetConfig): ec2.IVpc {
+  if (given && target.vpc && given !== target.vpc) {
+    throw new Error(`\`vpc\` must be the target database's VPC '${target.vpc.node.path}' or be left out, got: '${given.node.path}'`);
+  }
+  const vpc = given ?? target.vpc;
+  if (!vpc) {
+    throw new Error('`vpc` is required when the target is an imported RDS database (rds.IDatabaseInstance and rds.IDatabaseCluster expose no VPC), got: undefined');
+  }
+  return vpc;
+}
