@@ -132,7 +132,8 @@ export class ParameterStore {
 
   /** Puts `label` on `version`, moving it off whichever version had it. */
   public async label(name: string, version: number, label: string): Promise<void> {
-    const result = await this.retry(() => this.ssm.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [label] })));
+    const command = new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [label] });
+    const result = await this.retry(() => this.ssm.send(command));
     if (result.InvalidLabels?.length) {
       throw new Error(`Parameter Store refused version label '${label}' on '${name}'`);
     }

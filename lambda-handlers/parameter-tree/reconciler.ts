@@ -5,6 +5,10 @@
  */
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { generationOf, parsePhysicalId, physicalIdOf, specLabelOf } from './hashing';
+import { DELETE_BATCH, ParameterStore, ParameterType, Retrier, StoredMetadata, StoredValue } from './parameter-store';
+import { fullNameOf, ownerIdOf, parseTreeProperties, userTagsOf } from './properties';
+import { generateSecret } from './secret-generator';
 import {
   GENERATION_TAG,
   OWNER_TAG,
@@ -19,10 +23,6 @@ import { ConcurrentWorkError, mapWithConcurrency } from '../shared/concurrency';
 import { CustomResourceResult } from '../shared/custom-resource';
 import { Redactor } from '../shared/redaction';
 import { DEFAULT_RETRY, describeError, RetryOptions, Sleep, withRetry } from '../shared/retry';
-import { generationOf, parsePhysicalId, physicalIdOf, specLabelOf } from './hashing';
-import { DELETE_BATCH, ParameterStore, ParameterType, StoredMetadata, StoredValue } from './parameter-store';
-import { fullNameOf, ownerIdOf, parseTreeProperties, userTagsOf } from './properties';
-import { generateSecret } from './secret-generator';
 
 export const DEFAULT_CONCURRENCY = 4;
 
@@ -43,7 +43,8 @@ export type TreeEvent = CustomResourceEvent<TreeResourceProperties>;
 export async function handleTreeEvent(event: TreeEvent, deps: ReconcilerDeps): Promise<CustomResourceResult> {
   const owner = ownerIdOf(event.StackId, event.LogicalResourceId);
   const retryOptions = { ...DEFAULT_RETRY, ...deps.retry, sleep: deps.sleep };
-  const store = new ParameterStore(deps.ssm, (call) => withRetry(call, retryOptions), deps.redactor);
+  const retry: Retrier = (call) => withRetry(call, retryOptions);
+  const store = new ParameterStore(deps.ssm, retry, deps.redactor);
 
   if (event.RequestType === 'Delete') {
     await deleteGeneration(event.PhysicalResourceId, event.ResourceProperties, owner, store, deps);
@@ -53,7 +54,7 @@ export async function handleTreeEvent(event: TreeEvent, deps: ReconcilerDeps): P
   const props = parseTreeProperties(event.ResourceProperties);
   registerLiteralSecrets(props, deps.redactor);
   const oldProps = event.RequestType === 'Update' ? tryParse(event.OldResourceProperties) : undefined;
-  const decrypt = (ciphertext: string, keyArn: string) => decryptWithKms(deps.kms, ciphertext, keyArn, (call) => withRetry(call, retryOptions), deps.redactor);
+  const decrypt = (ciphertext: string, keyArn: string) => decryptWithKms(deps.kms, ciphertext, keyArn, retry, deps.redactor);
   const reconciler = new TreeReconciler(props, oldProps, owner, store, decrypt, deps);
   return reconciler.run();
 }
@@ -92,7 +93,7 @@ async function decryptWithKms(
   kms: KMSClient,
   ciphertext: string,
   keyArn: string,
-  retry: <T>(call: () => Promise<T>) => Promise<T>,
+  retry: Retrier,
   redactor: Redactor,
 ): Promise<string> {
   const result = await retry(() => kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(ciphertext, 'base64'), KeyId: keyArn })));
@@ -140,7 +141,9 @@ class TreeReconciler {
     } catch (error) {
       if (!(error instanceof ConcurrentWorkError)) throw error;
       const details = error.failures.map((f) => `'${this.nameOf(f.item as ParameterSpec)}': ${describeError(f.error)}`);
-      throw new Error(`could not reconcile ${details.length} parameter(s) of tree '${path}' (no further parameter was started): ${details.join('; ')}`);
+      throw new Error(
+        `could not reconcile ${details.length} parameter(s) of tree '${path}' (no further parameter was started): ${details.join('; ')}`,
+      );
     }
 
     const o = this.outcome;
@@ -165,7 +168,12 @@ class TreeReconciler {
     );
   }
 
-  private async reconcileParameter(spec: ParameterSpec, stored: StoredValue | undefined, metadata: StoredMetadata | undefined, isCurrentGeneration: boolean): Promise<void> {
+  private async reconcileParameter(
+    spec: ParameterSpec,
+    stored: StoredValue | undefined,
+    metadata: StoredMetadata | undefined,
+    isCurrentGeneration: boolean,
+  ): Promise<void> {
     const name = this.nameOf(spec);
     if (!stored) {
       await this.create(name, spec);
@@ -212,8 +220,13 @@ class TreeReconciler {
     // Adopted parameters are written once so their key, tier and description become the tree's.
     const metadataDiffers = !metadata || this.metadataDiffers(spec, type, metadata);
     const write = (value: string) => this.store.put({
-      name, type, value, keyId: this.props.KeyArn, description: spec.Description,
-      tier: effectiveTier(spec.Tier, metadata?.tier), overwrite: true,
+      name,
+      type,
+      value,
+      keyId: this.props.KeyArn,
+      description: spec.Description,
+      tier: effectiveTier(spec.Tier, metadata?.tier),
+      overwrite: true,
     });
 
     if (spec.Kind === ParameterKind.STRING || spec.Kind === ParameterKind.STRING_LIST) {

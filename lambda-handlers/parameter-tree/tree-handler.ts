@@ -4,13 +4,13 @@
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { DEFAULT_CONCURRENCY, handleTreeEvent, physicalIdOnFailure, TreeEvent } from './reconciler';
 import { RECONCILER_ENV } from '../../src/private/parameter-tree-contract';
 import { LambdaContextLike } from '../shared/cfn-response';
 import { concurrencyFromEnv } from '../shared/concurrency';
 import { runCustomResource } from '../shared/custom-resource';
 import { Redactor } from '../shared/redaction';
 import { RetryOptions, Sleep } from '../shared/retry';
-import { DEFAULT_CONCURRENCY, handleTreeEvent, physicalIdOnFailure, TreeEvent } from './reconciler';
 
 export interface TreeHandlerDeps {
   readonly ssm: SSMClient;

@@ -28,8 +28,14 @@ async function responseServer(statuses: number[] = []): Promise<{ url: string; r
 
 function event(url: string): CreateEvent<{ Path: string }> {
   return {
-    RequestType: 'Create', ServiceToken: 'arn:fn', ResponseURL: url, RequestId: 'req-1', LogicalResourceId: 'Tree',
-    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/S/uuid', ResourceType: 'Custom::X', ResourceProperties: { Path: '/p' },
+    RequestType: 'Create',
+    ServiceToken: 'arn:fn',
+    ResponseURL: url,
+    RequestId: 'req-1',
+    LogicalResourceId: 'Tree',
+    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/S/uuid',
+    ResourceType: 'Custom::X',
+    ResourceProperties: { Path: '/p' },
   };
 }
 
@@ -64,8 +70,12 @@ describe('CloudFormation response', () => {
     try {
       // WHEN
       await runCustomResource({
-        event: event(server.url), context: { getRemainingTimeInMillis: () => 60_000 }, redactor: new Redactor(), log: () => {},
-        physicalIdOnFailure: 'unused', logic: async () => ({ physicalResourceId: '/p@1', data: { Path: '/p' } }),
+        event: event(server.url),
+        context: { getRemainingTimeInMillis: () => 60_000 },
+        redactor: new Redactor(),
+        log: () => {},
+        physicalIdOnFailure: 'unused',
+        logic: async () => ({ physicalResourceId: '/p@1', data: { Path: '/p' } }),
       });
 
       // THEN
@@ -86,8 +96,12 @@ describe('CloudFormation response', () => {
     try {
       // WHEN
       await runCustomResource({
-        event: event(server.url), context: { getRemainingTimeInMillis: () => 60_000 }, redactor, log: (m) => logged.push(m),
-        physicalIdOnFailure: '/p@failed', logic: async () => { throw new Error(`bad value the-secret ${'x'.repeat(5_000)}`); },
+        event: event(server.url),
+        context: { getRemainingTimeInMillis: () => 60_000 },
+        redactor,
+        log: (m) => logged.push(m),
+        physicalIdOnFailure: '/p@failed',
+        logic: async () => { throw new Error(`bad value the-secret ${'x'.repeat(5_000)}`); },
       });
 
       // THEN
@@ -108,8 +122,13 @@ describe('CloudFormation response', () => {
       // WHEN
       const started = Date.now();
       await runCustomResource({
-        event: event(server.url), context: { getRemainingTimeInMillis: () => 60 }, redactor: new Redactor(), log: () => {}, safetyMarginMs: 20,
-        physicalIdOnFailure: '/p@x', logic: () => new Promise(() => {}),
+        event: event(server.url),
+        context: { getRemainingTimeInMillis: () => 60 },
+        redactor: new Redactor(),
+        log: () => {},
+        safetyMarginMs: 20,
+        physicalIdOnFailure: '/p@x',
+        logic: () => new Promise(() => {}),
       });
 
       // THEN

@@ -12,9 +12,9 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { context, createEvent, deleteEvent, ResponseCollector } from './harness';
 import { createTreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
 import { ParameterKind, ParameterSpec, TreeResourceProperties } from '../../../src/private/parameter-tree-contract';
-import { context, createEvent, deleteEvent, ResponseCollector } from './harness';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const CANARY = 'CANARY-mock-3e9b-literal';
@@ -160,7 +160,9 @@ describe('parameter tree handler error paths', () => {
     expect(ssmMock.commandCalls(GetParametersByPathCommand)).toHaveLength(2);
     expect(response.Status).toBe('FAILED');
     expect(response.Reason).toContain("'/shop/prod/db/host' already exist");
-    for (const call of ssmMock.commandCalls(GetParametersByPathCommand)) expect(call.args[0].input).toMatchObject({ MaxResults: 10, Recursive: true, WithDecryption: true });
+    for (const call of ssmMock.commandCalls(GetParametersByPathCommand)) {
+      expect(call.args[0].input).toMatchObject({ MaxResults: 10, Recursive: true, WithDecryption: true });
+    }
     for (const call of ssmMock.commandCalls(DescribeParametersCommand)) expect(call.args[0].input.MaxResults).toBe(50);
   });
 

@@ -5,7 +5,10 @@ const KEY = 'arn:aws:kms:us-east-1:123456789012:key/1111';
 const OTHER_KEY = 'arn:aws:kms:us-east-1:123456789012:key/2222';
 
 const generated = (generator: Partial<NonNullable<ParameterSpec['Generator']>> = {}): ParameterSpec => ({
-  Name: 'api/jwt', Kind: ParameterKind.GENERATED, Tier: 'Standard', Description: '',
+  Name: 'api/jwt',
+  Kind: ParameterKind.GENERATED,
+  Tier: 'Standard',
+  Description: '',
   Generator: { Length: '32', ExcludeCharacters: '', ExcludePunctuation: 'false', Generation: '1', ...generator },
 });
 

@@ -5,20 +5,6 @@
  */
 import { CreateKeyCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import { AddTagsToResourceCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { CustomResourceResponse } from '../../../lambda-handlers/shared/cfn-response';
-import { createTreeHandler, TreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
-import { handler as entryPoint } from '../../../lambda-handlers/parameter-tree-reconciler.lambda';
-import { generationOf } from '../../../lambda-handlers/parameter-tree/hashing';
-import { TreeEvent } from '../../../lambda-handlers/parameter-tree/reconciler';
-import {
-  GENERATION_TAG,
-  OWNER_TAG,
-  ParameterKind,
-  ParameterSpec,
-  PLACEHOLDER_VALUE,
-  TreeResourceProperties,
-} from '../../../src/private/parameter-tree-contract';
-import { describeWithServices } from '../../support/services';
 import {
   context,
   createEvent,
@@ -31,10 +17,29 @@ import {
   uniquePath,
   updateEvent,
 } from './harness';
+import { generationOf } from '../../../lambda-handlers/parameter-tree/hashing';
+import { TreeEvent } from '../../../lambda-handlers/parameter-tree/reconciler';
+import { createTreeHandler, TreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
+import { handler as entryPoint } from '../../../lambda-handlers/parameter-tree-reconciler.lambda';
+import { CustomResourceResponse } from '../../../lambda-handlers/shared/cfn-response';
+import {
+  GENERATION_TAG,
+  OWNER_TAG,
+  ParameterKind,
+  ParameterSpec,
+  PLACEHOLDER_VALUE,
+  TreeResourceProperties,
+} from '../../../src/private/parameter-tree-contract';
+import { describeWithServices } from '../../support/services';
 
 const CANARY_ENCRYPTED = 'CANARY-7f3a-encrypted-plaintext';
 const CANARY_LITERAL = 'CANARY-9c1e-unsafe-literal';
 const CANARY_LITERAL_2 = 'CANARY-41d0-second-unsafe-literal';
+
+interface Delivered {
+  readonly response: CustomResourceResponse;
+  readonly state: Record<string, ParameterState>;
+}
 
 describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server)', () => {
   const { ssm, kms } = motoClients();
@@ -93,7 +98,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
   }
 
   /** Delivers the event twice; the second delivery must answer alike and change nothing. */
-  async function deliverTwice(event: TreeEvent, path: string, using: TreeHandler = handler): Promise<{ response: CustomResourceResponse; state: Record<string, ParameterState> }> {
+  async function deliverTwice(event: TreeEvent, path: string, using: TreeHandler = handler): Promise<Delivered> {
     const first = await deliver(event, using);
     const stateAfterFirst = await snapshot(path);
     const second = await deliver(event, using);
