@@ -1,0 +1,95 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { externalEndpoint, stackWithVpc } from './fixtures';
+import { passwordPolicyFromEnv } from '../../lambda-handlers/rotation/handler';
+import { parseDbSecret } from '../../lambda-handlers/rotation/secret-value';
+import { DatabaseEngine, DatabaseTarget, RotatingDbSecret, RotatingDbSecretProps, RotationStrategy } from '../../src/rotation';
+
+/**
+ * What the construct writes (the secret's template, the function's environment) is what the
+ * rotation handler reads: both sides' own code is run on the synthesized values.
+ */
+function synthesize(overrides: Partial<RotatingDbSecretProps> = {}) {
+  const { stack, vpc } = stackWithVpc();
+  new RotatingDbSecret(stack, 'AppUser', {
+    target: DatabaseTarget.endpoint(externalEndpoint(stack, vpc)),
+    engine: DatabaseEngine.MARIADB,
+    username: 'app',
+    databaseName: 'shop',
+    ...overrides,
+  });
+  const template = Template.fromStack(stack);
+  const secret = Object.values(template.findResources('AWS::SecretsManager::Secret', {
+    Properties: { Description: 'Credentials of database user app, rotated by cdk-secure-config' },
+  }))[0] as any;
+  const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as any;
+  return {
+    stack,
+    secretTemplate: secret.Properties.GenerateSecretString.SecretStringTemplate as string,
+    environment: fn.Properties.Environment.Variables as Record<string, string>,
+  };
+}
+
+/** What Secrets Manager stores: the template with the generated password under `password`. */
+function withGeneratedPassword(secretTemplate: string): string {
+  return JSON.stringify({ ...JSON.parse(secretTemplate), password: 'generated-by-secrets-manager' });
+}
+
+describe('the handler reads what the construct writes', () => {
+  test('the secret of a single user parses with the connection facts and verify-full TLS', () => {
+    // GIVEN
+    const { secretTemplate } = synthesize();
+
+    // WHEN
+    const parsed = parseDbSecret(withGeneratedPassword(secretTemplate), 'AWSCURRENT');
+
+    // THEN
+    expect(parsed).toEqual({
+      engine: 'mariadb',
+      host: 'db.internal.example',
+      port: 3306,
+      dbname: 'shop',
+      username: 'app',
+      password: 'generated-by-secrets-manager',
+      tls: 'verify-full',
+      masterarn: undefined,
+    });
+  });
+
+  test('the secret of alternating users names the master secret', () => {
+    // GIVEN
+    const { stack, vpc } = stackWithVpc();
+    const master = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Master',
+      'arn:aws:secretsmanager:us-east-1:111122223333:secret:shop/master-AbCdEf');
+    new RotatingDbSecret(stack, 'AppUser', {
+      target: DatabaseTarget.endpoint(externalEndpoint(stack, vpc)),
+      engine: DatabaseEngine.POSTGRES,
+      username: 'app',
+      databaseName: 'shop',
+      strategy: RotationStrategy.ALTERNATING_USERS,
+      masterSecret: master,
+    });
+    const secret = Object.values(Template.fromStack(stack).findResources('AWS::SecretsManager::Secret'))[0] as any;
+
+    // WHEN
+    const parsed = parseDbSecret(withGeneratedPassword(secret.Properties.GenerateSecretString.SecretStringTemplate), 'AWSCURRENT');
+
+    // THEN
+    expect(parsed.engine).toBe('postgres');
+    expect(parsed.masterarn).toBe('arn:aws:secretsmanager:us-east-1:111122223333:secret:shop/master-AbCdEf');
+  });
+
+  test.each([
+    [{}, { length: 32, excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\,=^' }],
+    [{ passwordLength: 64, excludeCharacters: '"\\' }, { length: 64, excludeCharacters: '"\\' }],
+  ])('the password policy in the environment (%j) is the one the handler applies', (overrides, expected) => {
+    // GIVEN
+    const { environment } = synthesize(overrides);
+
+    // WHEN
+    const policy = passwordPolicyFromEnv(environment);
+
+    // THEN
+    expect(policy).toEqual(expected);
+  });
+});
