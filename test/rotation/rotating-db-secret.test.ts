@@ -124,6 +124,15 @@ describe('the secret', () => {
     }
   });
 
+  test('lets CloudFormation name the secret by default', () => {
+    // GIVEN / WHEN
+    const { template } = rotatedPostgres();
+
+    // THEN
+    const secret = onlyResource(template(), 'AWS::SecretsManager::Secret', { Description: Match.stringLikeRegexp('user app') });
+    expect(secret.Properties.Name).toBeUndefined();
+  });
+
   test('takes the given name', () => {
     // GIVEN / WHEN
     const { template } = rotatedPostgres({ secretName: 'shop/app-user' });
