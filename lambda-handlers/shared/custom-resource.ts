@@ -28,7 +28,10 @@ export const DEFAULT_SAFETY_MARGIN_MS = 10_000;
 
 class DeadlineReached extends Error {
   constructor(ms: number) {
-    super(`the handler did not finish within ${ms} ms and gave up before the Lambda timeout; no further changes were made after this point. Retry the deployment`);
+    super(
+      `the handler did not finish within ${ms} ms and answered before the Lambda timeout; ` +
+      'what was written so far stays, and the next deployment or rollback reconciles the rest',
+    );
   }
 }
 
