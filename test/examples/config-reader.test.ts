@@ -1,5 +1,5 @@
-import { ConfigReader, ConfigReadError } from '../../examples/ecommerce/lambda/config-reader';
 import { freePort, StandIn, startStandIn } from './extension-stand-in';
+import { ConfigReader, ConfigReadError } from '../../examples/ecommerce/lambda/config-reader';
 
 const TOKEN = 'session-token-for-tests';
 const CONTENT = {

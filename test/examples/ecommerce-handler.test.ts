@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { StandIn, startStandIn } from './extension-stand-in';
+import { handler } from '../../examples/ecommerce/lambda/handler';
 import { describeWithServices, POSTGRES_ADMIN } from '../support/services';
 
 const TOKEN = 'handler-test-session-token';
@@ -8,7 +9,6 @@ const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:ecommer
 // A recognisable value: it must never show up in a response or a log line.
 const CANARY_PASSWORD = 'CANARY-pw-7f3a9c';
 
-type Handler = typeof import('../../examples/ecommerce/lambda/handler');
 
 describeWithServices(['postgres'], 'e-commerce status handler with the extension stand-in and PostgreSQL', () => {
   const suffix = `${process.pid}_${Date.now()}`;
@@ -16,7 +16,6 @@ describeWithServices(['postgres'], 'e-commerce status handler with the extension
   const user = `shop_app_${suffix}`;
   let admin: Client;
   let standIn: StandIn;
-  let handler: Handler['handler'];
   const logged: string[] = [];
   const savedEnv = { ...process.env };
 
@@ -44,10 +43,6 @@ describeWithServices(['postgres'], 'e-commerce status handler with the extension
       SECURE_CONFIG_SECRET_ARNS: SECRET_ARN,
       PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(standIn.port),
       AWS_SESSION_TOKEN: TOKEN,
-    });
-    // The handler builds its reader at load time, as in Lambda: load it once the "extension" runs.
-    jest.isolateModules(() => {
-      handler = (require('../../examples/ecommerce/lambda/handler') as Handler).handler;
     });
     jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => { logged.push(args.map(String).join(' ')); });
   });

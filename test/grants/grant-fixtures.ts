@@ -1,9 +1,9 @@
 /** Stacks, trees and an IAM-style matcher shared by the grant tests. */
 import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Template } from 'aws-cdk-lib/assertions';
 import { ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
 
 export const ACCOUNT = '111111111111';

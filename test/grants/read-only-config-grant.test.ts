@@ -311,7 +311,8 @@ describe('ReadOnlyConfigGrant validation', () => {
   });
 
   test('accepts the extension\'s limits themselves', () => {
-    expect(() => ReadOnlyConfigGrant.extensionFor({ extensionTtl: Duration.seconds(300), extensionCacheSize: 0, extensionRequestTimeout: Duration.millis(1) })).not.toThrow();
+    const limits = { extensionTtl: Duration.seconds(300), extensionCacheSize: 0, extensionRequestTimeout: Duration.millis(1) };
+    expect(() => ReadOnlyConfigGrant.extensionFor(limits)).not.toThrow();
   });
 });
 

@@ -15,7 +15,7 @@ export const TOKEN_HEADER = 'X-Aws-Parameters-Secrets-Token';
 export const DEFAULT_EXTENSION_PORT = 2773;
 
 export interface ConfigReaderOptions {
-  /** @default - PARAMETERS_SECRETS_EXTENSION_HTTP_PORT, else 2773 */
+  /** @default - PARAMETERS_SECRETS_EXTENSION_HTTP_PORT at each request, else 2773 */
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
@@ -53,12 +53,11 @@ const RETRYABLE_CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET']);
 
 export class ConfigReader {
   private readonly cache = new Map<string, CacheEntry>();
-  private readonly options: Required<Omit<ConfigReaderOptions, 'token'>> & { token?: string };
+  private readonly options: Required<Omit<ConfigReaderOptions, 'token' | 'port'>> & { token?: string; port?: number };
 
   constructor(options: ConfigReaderOptions = {}) {
-    const envPort = process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT;
     this.options = {
-      port: options.port ?? (envPort ? Number(envPort) : DEFAULT_EXTENSION_PORT),
+      port: options.port,
       host: options.host ?? '127.0.0.1',
       token: options.token,
       requestTimeoutMs: options.requestTimeoutMs ?? 3_000,
@@ -128,12 +127,15 @@ export class ConfigReader {
   }
 
   private request(path: string, what: string): Promise<HttpAnswer> {
+    // Read at each request, like the token: the environment is the extension's, not the module's.
+    const envPort = process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT;
+    const port = this.options.port ?? (envPort ? Number(envPort) : DEFAULT_EXTENSION_PORT);
     const token = this.options.token ?? process.env.AWS_SESSION_TOKEN;
     if (!token) return Promise.reject(new ConfigReadError(`reading ${what}: AWS_SESSION_TOKEN is not set`));
     return new Promise((resolve, reject) => {
       const req = http.get({
         host: this.options.host,
-        port: this.options.port,
+        port,
         path,
         headers: { [TOKEN_HEADER]: token },
         timeout: this.options.requestTimeoutMs,
