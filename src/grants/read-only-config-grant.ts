@@ -107,7 +107,10 @@ export class ReadOnlyConfigGrant extends Construct {
     return paramsAndSecretsLayer(options);
   }
 
-  /** The managed policies holding the grant, in order. */
+  /**
+   * The managed policies attached to the consumer's role, user or group, in order (empty when the
+   * consumer has none in this app). An ECS task's execution-role policies are not listed.
+   */
   public readonly policies: iam.IManagedPolicy[];
 
   /** Absolute paths of the granted subtrees, e.g. `/ecommerce/prod/db`. */
@@ -122,7 +125,9 @@ export class ReadOnlyConfigGrant extends Construct {
     }
     subtrees.forEach((entry, index) => validateSubtree(entry.subtree, index));
     // Checked before anything is attached, so a bad setting never leaves a half-built grant.
-    const extension = props.consumer._function && props.extensionEnabled !== false ? paramsAndSecretsLayer(props) : undefined;
+    const fn = props.consumer._function;
+    if (fn) claimFunction(fn, this);
+    const extension = fn && props.extensionEnabled !== false ? paramsAndSecretsLayer(props) : undefined;
 
     this.paths = distinct(subtrees.map(subtreePath));
     const chunks = packIntoChunks(Stack.of(this), subtrees, secrets, props.allowDescribeParameters ?? false);
@@ -141,9 +146,7 @@ export class ReadOnlyConfigGrant extends Construct {
       this.grantChunks({ grantPrincipal: taskDefinition.obtainExecutionRole() }, chunks, 'ExecutionRolePolicy', decryptStatementsOnly);
     }
 
-    const fn = props.consumer._function;
     if (fn) {
-      claimFunction(fn, this);
       if (extension && !attachExtension(fn, extension) && hasExtensionOptions(props)) {
         Annotations.of(this).addWarningV2('cdk-secure-config:extension-options-ignored',
           `${fn.node.path} was built with \`paramsAndSecrets\`: its extension settings are kept and the grant's extension* options are ignored`);
