@@ -522,6 +522,29 @@ describe('ReadOnlyConfigGrant for other consumers', () => {
     expect(executionPolicy.statements[0].Condition.StringEquals).toEqual({ 'kms:ViaService': SSM_VIA });
   });
 
+  test('an ECS container secret injected from the tree can be decrypted by the execution role', () => {
+    // GIVEN a container that gets db/host from the tree as a secret
+    const stack = stackWithEnv();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+    const tree = prodTree(stack);
+    taskDefinition.addContainer('App', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable'),
+      secrets: { DB_HOST: ecs.Secret.fromSsmParameter(tree.stringParameter('db/host')) },
+    });
+
+    // WHEN
+    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.ecsTask(taskDefinition), parameters: [{ tree, subtree: 'db' }] });
+
+    // THEN the parameter's KMS context is within the execution role's decrypt condition
+    const executionRoleRef = { Ref: stack.getLogicalId(taskDefinition.executionRole!.node.defaultChild as iam.CfnRole) };
+    const executionPolicy = grantPolicies(stack).find((p) => JSON.stringify(p.roles) === JSON.stringify([executionRoleRef]))!;
+    const [decrypt] = executionPolicy.statements;
+    expect(decrypt.Resource).toEqual(stack.resolve(tree.encryptionKey!.keyArn));
+    const contexts: string[] = decrypt.Condition.ArnLike['kms:EncryptionContext:PARAMETER_ARN'].map(concrete);
+    expect(contexts.some((pattern) => iamMatches(pattern, ssmArn('/ecommerce/prod/db/host')))).toBe(true);
+    expect(contexts.some((pattern) => iamMatches(pattern, ssmArn('/ecommerce/prod/api/jwt-secret')))).toBe(false);
+  });
+
   test('an EC2 instance reads with its instance role', () => {
     // GIVEN
     const stack = stackWithEnv();
