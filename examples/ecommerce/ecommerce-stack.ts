@@ -200,7 +200,7 @@ export class EcommerceStack extends Stack {
     // Everything the function may read, in one managed policy on its role: the whole tree of
     // this environment (so not the other environment's) and the application user's secret.
     this.grant = new ReadOnlyConfigGrant(this, 'ApiConfigAccess', {
-      consumer: ConfigConsumer.lambda(this.apiFunction),
+      consumer: ConfigConsumer.lambdaFunction(this.apiFunction),
       parameters: [{ tree: this.configTree }],
       secrets: [appUser.secret],
     });

@@ -13,7 +13,7 @@ export class ConfigConsumer {
    * is attached (unless the grant says otherwise) and the granted paths and secret ARNs are passed
    * in environment variables.
    */
-  public static lambda(fn: lambda.Function): ConfigConsumer {
+  public static lambdaFunction(fn: lambda.Function): ConfigConsumer {
     return new ConfigConsumer(fn, fn, undefined);
   }
 

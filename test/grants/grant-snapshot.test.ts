@@ -24,7 +24,7 @@ test('a Lambda consumer of a subtree, an imported tree and a secret synthesizes 
 
   // WHEN
   new ReadOnlyConfigGrant(stack, 'ApiConfig', {
-    consumer: ConfigConsumer.lambda(fn),
+    consumer: ConfigConsumer.lambdaFunction(fn),
     parameters: [{ tree, subtree: 'db' }, { tree, subtree: 'api' }, { tree: shared }],
     secrets: [secret],
   });

@@ -302,7 +302,7 @@ describe('ReadOnlyConfigGrant validation', () => {
     const tree = prodTree(stack);
 
     // WHEN
-    const grant = () => new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambda(fn), parameters: [{ tree }], ...options });
+    const grant = () => new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambdaFunction(fn), parameters: [{ tree }], ...options });
     const layer = () => ReadOnlyConfigGrant.extensionFor(options);
 
     // THEN
@@ -335,7 +335,7 @@ describe('ReadOnlyConfigGrant for a Lambda function', () => {
     const fn = nodeFunction(stack, 'Fn', architecture);
 
     // WHEN
-    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambda(fn), parameters: [{ tree: prodTree(stack) }] });
+    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambdaFunction(fn), parameters: [{ tree: prodTree(stack) }] });
 
     // THEN
     const [props] = Object.values(lambdaProps(stack)).map((r) => r.Properties);
@@ -349,7 +349,7 @@ describe('ReadOnlyConfigGrant for a Lambda function', () => {
     const fn = nodeFunction(stack);
 
     // WHEN
-    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambda(fn), parameters: [{ tree: prodTree(stack) }] });
+    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambdaFunction(fn), parameters: [{ tree: prodTree(stack) }] });
 
     // THEN
     const template = Template.fromStack(stack);
@@ -362,7 +362,7 @@ describe('ReadOnlyConfigGrant for a Lambda function', () => {
     const fn = nodeFunction(stack);
 
     // WHEN
-    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambda(fn), parameters: [{ tree: prodTree(stack) }] });
+    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambdaFunction(fn), parameters: [{ tree: prodTree(stack) }] });
 
     // THEN
     const [props] = Object.values(lambdaProps(stack)).map((r) => r.Properties);
@@ -384,7 +384,7 @@ describe('ReadOnlyConfigGrant for a Lambda function', () => {
 
     // WHEN
     new ReadOnlyConfigGrant(stack, 'Grant', {
-      consumer: ConfigConsumer.lambda(fn),
+      consumer: ConfigConsumer.lambdaFunction(fn),
       parameters: [{ tree: prodTree(stack) }],
       extensionCacheSize: 50,
       extensionTtl: Duration.seconds(60),
@@ -413,7 +413,7 @@ describe('ReadOnlyConfigGrant for a Lambda function', () => {
 
     // WHEN
     const grant = new ReadOnlyConfigGrant(stack, 'Grant', {
-      consumer: ConfigConsumer.lambda(fn),
+      consumer: ConfigConsumer.lambdaFunction(fn),
       parameters: [{ tree, subtree: 'db' }, { tree, subtree: 'api' }],
       secrets: [secret],
     });
@@ -431,7 +431,7 @@ describe('ReadOnlyConfigGrant for a Lambda function', () => {
     const fn = nodeFunction(stack);
 
     // WHEN
-    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambda(fn), parameters: [{ tree: prodTree(stack) }] });
+    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambdaFunction(fn), parameters: [{ tree: prodTree(stack) }] });
 
     // THEN
     expect(grantPolicies(stack)[0].roles).toEqual([{ Ref: stack.getLogicalId(fn.role!.node.defaultChild as iam.CfnRole) }]);
@@ -443,7 +443,7 @@ describe('ReadOnlyConfigGrant for a Lambda function', () => {
     const fn = nodeFunction(stack);
 
     // WHEN
-    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambda(fn), parameters: [{ tree: prodTree(stack) }], extensionEnabled: false });
+    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambdaFunction(fn), parameters: [{ tree: prodTree(stack) }], extensionEnabled: false });
 
     // THEN
     const [props] = Object.values(lambdaProps(stack)).map((r) => r.Properties);
@@ -460,7 +460,7 @@ describe('ReadOnlyConfigGrant for a Lambda function', () => {
     });
 
     // WHEN
-    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambda(fn), parameters: [{ tree: prodTree(stack) }] });
+    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambdaFunction(fn), parameters: [{ tree: prodTree(stack) }] });
 
     // THEN
     const [props] = Object.values(lambdaProps(stack)).map((r) => r.Properties);
@@ -476,10 +476,10 @@ describe('ReadOnlyConfigGrant for a Lambda function', () => {
     const stack = stackWithEnv();
     const fn = nodeFunction(stack);
     const tree = prodTree(stack);
-    new ReadOnlyConfigGrant(stack, 'First', { consumer: ConfigConsumer.lambda(fn), parameters: [{ tree, subtree: 'db' }] });
+    new ReadOnlyConfigGrant(stack, 'First', { consumer: ConfigConsumer.lambdaFunction(fn), parameters: [{ tree, subtree: 'db' }] });
 
     // WHEN
-    const second = () => new ReadOnlyConfigGrant(stack, 'Second', { consumer: ConfigConsumer.lambda(fn), parameters: [{ tree, subtree: 'api' }] });
+    const second = () => new ReadOnlyConfigGrant(stack, 'Second', { consumer: ConfigConsumer.lambdaFunction(fn), parameters: [{ tree, subtree: 'api' }] });
 
     // THEN
     expect(second).toThrow('`consumer` Stack/Fn already has a ReadOnlyConfigGrant (Stack/First), got a second one: Stack/Second; list all its subtrees and secrets in one grant');
@@ -491,7 +491,7 @@ describe('ReadOnlyConfigGrant for a Lambda function', () => {
     const fn = nodeFunction(stack, 'Fn', lambda.Architecture.X86_64, { paramsAndSecrets: ReadOnlyConfigGrant.extensionFor() });
 
     // WHEN
-    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambda(fn), parameters: [{ tree: prodTree(stack) }], extensionTtl: Duration.seconds(10) });
+    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambdaFunction(fn), parameters: [{ tree: prodTree(stack) }], extensionTtl: Duration.seconds(10) });
 
     // THEN
     Annotations.fromStack(stack).hasWarning('/Stack/Grant', Match.stringLikeRegexp('Stack/Fn was built with `paramsAndSecrets`: its extension settings are kept'));
