@@ -249,3 +249,37 @@ describe('parameter tree handler settings', () => {
     expect(collector.last()).toMatchObject({ Status: 'FAILED', Reason: "RECONCILER_CONCURRENCY must be a positive integer, got: 'lots'" });
   });
 });
+
+describe('parameter tree handler deletes', () => {
+  test('a Delete of the id a Create with invalid properties reported touches nothing', async () => {
+    // GIVEN
+    const invalid = tree([hostParameter], { Path: 'no-slash' });
+    await handler(createEvent(collector.responseUrl, invalid), context);
+    const failedCreate = collector.last();
+    ssmMock.resetHistory();
+
+    // WHEN
+    await handler(deleteEvent(collector.responseUrl, failedCreate.PhysicalResourceId, invalid), context);
+
+    // THEN
+    expect(failedCreate).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'ConfigTree1A2B3C4D:invalid-properties' });
+    expect(collector.last()).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'ConfigTree1A2B3C4D:invalid-properties' });
+    expect(ssmMock.calls()).toHaveLength(0);
+  });
+
+  test('a failed DeleteParameters fails the Delete naming the parameters', async () => {
+    // GIVEN
+    ssmMock.on(DescribeParametersCommand).resolves({ Parameters: [{ Name: '/shop/prod/db/host' }] });
+    ssmMock.on(DeleteParametersCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform ssm:DeleteParameters'));
+
+    // WHEN
+    await handler(deleteEvent(collector.responseUrl, '/shop/prod@0123456789abcdef', tree([hostParameter])), context);
+
+    // THEN
+    expect(collector.last()).toMatchObject({
+      Status: 'FAILED',
+      PhysicalResourceId: '/shop/prod@0123456789abcdef',
+      Reason: "could not delete parameters of tree '/shop/prod': '/shop/prod/db/host': AccessDeniedException: not authorized to perform ssm:DeleteParameters",
+    });
+  });
+});

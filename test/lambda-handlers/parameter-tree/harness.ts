@@ -90,6 +90,7 @@ export interface ParameterState {
   readonly version: number;
   readonly keyId?: string;
   readonly description: string;
+  readonly tier: string;
   readonly tags: Record<string, string>;
   /** Version number -> labels on it. */
   readonly labels: Record<number, string[]>;
@@ -105,7 +106,7 @@ export async function parameterStoreState(ssm: SSMClient, path: string): Promise
     for (const p of page.Parameters ?? []) values.set(p.Name!, p);
     token = page.NextToken;
   } while (token);
-  const metadata = new Map<string, { KeyId?: string; Description?: string }>();
+  const metadata = new Map<string, { KeyId?: string; Description?: string; Tier?: string }>();
   token = undefined;
   do {
     const page: DescribeParametersCommandOutput = await ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Path', Option: 'Recursive', Values: [path] }], NextToken: token }));
@@ -129,6 +130,7 @@ export async function parameterStoreState(ssm: SSMClient, path: string): Promise
       version: p.Version!,
       keyId: p.Type === 'SecureString' ? meta?.KeyId : undefined,
       description: meta?.Description ?? '',
+      tier: meta?.Tier ?? 'Standard',
       tags: Object.fromEntries((tags.TagList ?? []).map((t) => [t.Key!, t.Value!])),
       labels,
     };

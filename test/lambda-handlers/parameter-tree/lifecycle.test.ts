@@ -157,12 +157,12 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     expect(jwt.value).toMatch(/^[!-~]{48}$/);
     const labelledOnFirstVersion = { 1: [expect.stringMatching(/^cscfg-[0-9a-f]{40}$/)] };
     expect(state).toEqual({
-      [`${path}/db/host`]: { type: 'String', value: 'db.example.com', version: 1, keyId: undefined, description: 'database host', tags: ownTags(generation), labels: {} },
-      [`${path}/cors/origins`]: { type: 'StringList', value: 'https://a.example,https://b.example', version: 1, keyId: undefined, description: '', tags: ownTags(generation), labels: {} },
-      [`${path}/api/jwt-secret`]: { type: 'SecureString', value: jwt.value, version: 1, keyId: keyArn, description: '', tags: ownTags(generation), labels: labelledOnFirstVersion },
-      [`${path}/payments/stripe-key`]: { type: 'SecureString', value: PLACEHOLDER_VALUE, version: 1, keyId: keyArn, description: '', tags: ownTags(generation), labels: {} },
-      [`${path}/legacy/token`]: { type: 'SecureString', value: CANARY_ENCRYPTED, version: 1, keyId: keyArn, description: '', tags: ownTags(generation), labels: labelledOnFirstVersion },
-      [`${path}/legacy/literal`]: { type: 'SecureString', value: CANARY_LITERAL, version: 1, keyId: keyArn, description: '', tags: ownTags(generation), labels: labelledOnFirstVersion },
+      [`${path}/db/host`]: { type: 'String', value: 'db.example.com', version: 1, keyId: undefined, description: 'database host', tier: 'Standard', tags: ownTags(generation), labels: {} },
+      [`${path}/cors/origins`]: { type: 'StringList', value: 'https://a.example,https://b.example', version: 1, keyId: undefined, description: '', tier: 'Standard', tags: ownTags(generation), labels: {} },
+      [`${path}/api/jwt-secret`]: { type: 'SecureString', value: jwt.value, version: 1, keyId: keyArn, description: '', tier: 'Standard', tags: ownTags(generation), labels: labelledOnFirstVersion },
+      [`${path}/payments/stripe-key`]: { type: 'SecureString', value: PLACEHOLDER_VALUE, version: 1, keyId: keyArn, description: '', tier: 'Standard', tags: ownTags(generation), labels: {} },
+      [`${path}/legacy/token`]: { type: 'SecureString', value: CANARY_ENCRYPTED, version: 1, keyId: keyArn, description: '', tier: 'Standard', tags: ownTags(generation), labels: labelledOnFirstVersion },
+      [`${path}/legacy/literal`]: { type: 'SecureString', value: CANARY_LITERAL, version: 1, keyId: keyArn, description: '', tier: 'Standard', tags: ownTags(generation), labels: labelledOnFirstVersion },
     });
   });
 
@@ -204,11 +204,11 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     expect(newGeneration).not.toBe(oldGeneration);
     const payments = { team: 'payments' };
     expect(state).toEqual({
-      [`${path}/db/host`]: { type: 'String', value: 'new.example.com', version: 2, keyId: undefined, description: 'primary', tags: ownTags(newGeneration, { team: 'payments', tier: 'data' }), labels: {} },
+      [`${path}/db/host`]: { type: 'String', value: 'new.example.com', version: 2, keyId: undefined, description: 'primary', tier: 'Standard', tags: ownTags(newGeneration, { team: 'payments', tier: 'data' }), labels: {} },
       [`${path}/db/port`]: { ...stateBefore[`${path}/db/port`], tags: ownTags(oldGeneration) },
       [`${path}/api/jwt`]: { ...stateBefore[`${path}/api/jwt`], tags: ownTags(newGeneration, payments) },
       [`${path}/ext/key`]: { ...stateBefore[`${path}/ext/key`], value: 'set-by-operator', version: 2, tags: ownTags(newGeneration, payments) },
-      [`${path}/feature/flags`]: { type: 'StringList', value: 'checkout-v2', version: 1, keyId: undefined, description: '', tags: ownTags(newGeneration, payments), labels: {} },
+      [`${path}/feature/flags`]: { type: 'StringList', value: 'checkout-v2', version: 1, keyId: undefined, description: '', tier: 'Standard', tags: ownTags(newGeneration, payments), labels: {} },
     });
 
     // WHEN CloudFormation cleans up the old physical id (with the old properties)
@@ -328,6 +328,40 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     expect(state[`${path}/mode`].value).toMatch(/^[!-~]{12}$/);
   });
 
+  test('a new tree key re-encrypts every SecureString: kept values stay, generated ones are made anew', async () => {
+    // GIVEN a tree, and a second key
+    const path = uniquePath('new-key');
+    // the ciphertext names its key: it was made with the first key, whatever the tree's key is
+    const token = { ...encrypted('legacy/token'), CiphertextKeyArn: keyArn };
+    const parameters = [string('db/host', 'h'), placeholder('ext/key'), token, unsafeLiteral('legacy/literal', CANARY_LITERAL), generated('api/jwt', 20)];
+    const before = tree(path, parameters);
+    const created = await deliver(createEvent(collector.responseUrl, before));
+    const stateBefore = await snapshot(path);
+    const newKeyArn = (await kms.send(new CreateKeyCommand({ Description: 'second tree key' }))).KeyMetadata!.Arn!;
+
+    // WHEN the tree's key changes, and db/host moves to the Advanced tier
+    const after = tree(path, [{ ...parameters[0], Tier: 'Advanced' }, ...parameters.slice(1)], { KeyArn: newKeyArn });
+    const { state } = await deliverTwice(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before), path);
+
+    // THEN every SecureString has a new version under the new key; only the generated value changed
+    expect(state[`${path}/db/host`]).toMatchObject({ value: 'h', version: 2, tier: 'Advanced', keyId: undefined });
+    for (const name of ['ext/key', 'legacy/token', 'legacy/literal', 'api/jwt']) {
+      expect(state[`${path}/${name}`]).toMatchObject({ version: 2, keyId: newKeyArn });
+    }
+    expect(state[`${path}/ext/key`].value).toBe(PLACEHOLDER_VALUE);
+    expect(state[`${path}/legacy/token`].value).toBe(CANARY_ENCRYPTED);
+    expect(state[`${path}/legacy/literal`].value).toBe(CANARY_LITERAL);
+    expect(state[`${path}/api/jwt`].value).not.toBe(stateBefore[`${path}/api/jwt`].value);
+
+    // WHEN db/host goes back to Standard, which Parameter Store cannot do
+    const standardAgain = tree(path, parameters, { KeyArn: newKeyArn });
+    const back = await deliverTwice(updateEvent(collector.responseUrl, created.PhysicalResourceId, standardAgain, after), path);
+
+    // THEN it succeeds and leaves the parameter Advanced, unwritten
+    expect(back.response.Status).toBe('SUCCESS');
+    expect(back.state).toEqual(state);
+  });
+
   test('stack Delete under the retain policy deletes nothing', async () => {
     // GIVEN
     const path = uniquePath('retain');
@@ -399,7 +433,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     // THEN
     expect(response.Status).toBe('SUCCESS');
     expect(state).toEqual({
-      [`${path}/db/host`]: { type: 'String', value: 'db.example.com', version: 2, keyId: undefined, description: '', tags: { ...ownTags(generationOfId(response.PhysicalResourceId)), origin: 'manual' }, labels: {} },
+      [`${path}/db/host`]: { type: 'String', value: 'db.example.com', version: 2, keyId: undefined, description: '', tier: 'Standard', tags: { ...ownTags(generationOfId(response.PhysicalResourceId)), origin: 'manual' }, labels: {} },
     });
   });
 
