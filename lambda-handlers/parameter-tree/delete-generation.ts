@@ -1,0 +1,48 @@
+/**
+ * Delete: removes the parameters of one generation of a tree, in batches within the API limit.
+ */
+import { parsePhysicalId } from './hashing';
+import { DELETE_BATCH, ParameterStore } from './parameter-store';
+import { GENERATION_TAG, OWNER_TAG } from '../../src/private/parameter-tree-contract';
+import { ConcurrentWorkError, mapWithConcurrency } from '../shared/concurrency';
+import { describeError } from '../shared/retry';
+
+export interface DeleteOptions {
+  readonly concurrency: number;
+  readonly log: (message: string) => void;
+}
+
+/**
+ * Delete: removes the parameters of one generation, and only under 'destroy'. A cleanup Delete
+ * after an Update, or after its rollback, finds only what no later generation re-tagged.
+ */
+export async function deleteGeneration(
+  physicalId: string,
+  rawProps: unknown,
+  owner: string,
+  store: ParameterStore,
+  deps: DeleteOptions,
+): Promise<void> {
+  const parsed = parsePhysicalId(physicalId);
+  if (!parsed) {
+    deps.log(`delete ${physicalId}: not a tree generation, nothing to do`);
+    return;
+  }
+  // A Delete must not fail on properties it cannot read; anything but 'destroy' retains.
+  const removalPolicy = (rawProps as { RemovalPolicy?: unknown } | undefined)?.RemovalPolicy;
+  if (removalPolicy !== 'destroy') {
+    deps.log(`delete ${physicalId}: removal policy is retain, parameters kept`);
+    return;
+  }
+  const names = [...(await store.describeTagged(parsed.path, { [OWNER_TAG]: owner, [GENERATION_TAG]: parsed.generation })).keys()];
+  const batches: string[][] = [];
+  for (let i = 0; i < names.length; i += DELETE_BATCH) batches.push(names.slice(i, i + DELETE_BATCH));
+  try {
+    await mapWithConcurrency(batches, deps.concurrency, (batch) => store.deleteBatch(batch));
+  } catch (error) {
+    if (!(error instanceof ConcurrentWorkError)) throw error;
+    const details = error.failures.map((f) => `${(f.item as string[]).map((n) => `'${n}'`).join(', ')}: ${describeError(f.error)}`);
+    throw new Error(`could not delete parameters of tree '${parsed.path}': ${details.join('; ')}`);
+  }
+  deps.log(`delete ${physicalId}: ${names.length} parameter(s) deleted`);
+}
