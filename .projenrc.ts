@@ -58,7 +58,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
 
   tsconfigDev: {
-    include: ['../lambda-handlers/**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts'],
+    include: ['../.projenrc.ts', '../src/**/*.ts', '../lambda-handlers/**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts'],
+    exclude: ['../examples/**/cdk.out'],
     compilerOptions: {},
   },
   jestOptions: {
@@ -79,6 +80,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
   eslintOptions: {
+    // One program for every linted folder: handlers, examples and the benchmark live outside src/.
+    projectService: false,
+    tsconfigPath: './test/tsconfig.json',
     dirs: ['src'],
     devdirs: ['test', 'lambda-handlers', 'examples', 'bench'],
   },

@@ -1,6 +1,7 @@
 /**
  * Synthesizes one stack in a fresh process and prints one JSON line of figures.
  * Usage: synth-worker <tree|baseline|empty> <parameterCount>
+ * (`tree 0` is a tree without parameters: the fixed cost of the reconciler, key and log group)
  *
  * The clock starts after aws-cdk-lib and the library are loaded, so the figure is the cost of
  * building and synthesizing the stack, not of starting Node.js.
@@ -10,8 +11,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { ParameterValue, SecureParameterTree } from '../src/parameter-tree';
 import { parameterMix } from './parameter-mix';
+import { ParameterValue, SecureParameterTree } from '../src/parameter-tree';
 
 type Kind = 'tree' | 'baseline' | 'empty';
 

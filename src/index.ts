@@ -1,5 +1,3 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './parameter-tree';
+export * from './rotation';
+export * from './grants';

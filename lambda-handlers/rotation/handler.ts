@@ -3,14 +3,14 @@
  * module (and everything it imports) never loads a driver.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Redactor } from './redaction';
+import { PasswordPolicy, RotationLog, runRotationStep } from './steps';
+import { DatabaseAdapter, RotationEvent } from './types';
 import {
   DEFAULT_EXCLUDE_CHARACTERS,
   DEFAULT_PASSWORD_LENGTH,
   ROTATION_ENV,
 } from '../../src/private/rotation-contract';
-import { Redactor } from './redaction';
-import { PasswordPolicy, RotationLog, runRotationStep } from './steps';
-import { DatabaseAdapter, RotationEvent } from './types';
 
 /** Secrets Manager's GetRandomPassword accepts 1 to 4096; fewer than 8 is no password. */
 const MIN_PASSWORD_LENGTH = 8;

@@ -9,10 +9,10 @@
  * MariaDB.
  */
 import { Connection, ConnectionOptions, createConnection } from 'mysql2/promise';
-import { CONNECT_TIMEOUT_MS, SecretEngine, TlsMode } from '../../src/private/rotation-contract';
-import { withoutSecret } from './redaction';
 import { grantsForClone } from './mysql-grants';
+import { withoutSecret } from './redaction';
 import { DatabaseAdapter, DbCredentials, RoundTripCounter } from './types';
+import { CONNECT_TIMEOUT_MS, SecretEngine, TlsMode } from '../../src/private/rotation-contract';
 
 export const ACCOUNT_HOST = '%';
 

@@ -2,8 +2,8 @@
  * Parses and checks the JSON of a database secret. Messages name the field and the value received,
  * except for `password`, whose value never appears in a message.
  */
-import { DbSecretValue, SecretEngine, TlsMode } from '../../src/private/rotation-contract';
 import { DbCredentials } from './types';
+import { DbSecretValue, SecretEngine, TlsMode } from '../../src/private/rotation-contract';
 
 const ENGINES = Object.values(SecretEngine) as string[];
 const TLS_MODES = Object.values(TlsMode) as string[];

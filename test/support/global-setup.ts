@@ -6,8 +6,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MARIADB_ADMIN, POSTGRES_ADMIN, ServiceReport, SERVICES_ENV, SKIP_DIR_ENV } from './services';
 import { probeTcp, startMotoServer } from './moto';
+import { MARIADB_ADMIN, POSTGRES_ADMIN, ServiceReport, SERVICES_ENV, SKIP_DIR_ENV } from './services';
 
 export default async function globalSetup(): Promise<void> {
   const report: ServiceReport = {};
