@@ -35,6 +35,11 @@ interface Outcome {
   unchanged: number;
 }
 
+/**
+ * One Create or Update of a tree. Reads the path once (values, owned parameters, those already
+ * tagged with this generation), refuses foreign parameters before any write, then reconciles
+ * each parameter with bounded concurrency.
+ */
 export class TreeReconciler {
   private readonly generation: string;
   private readonly outcome: Outcome = { created: 0, written: 0, retagged: 0, unchanged: 0 };
