@@ -29,7 +29,8 @@ export function parsePhysicalId(physicalId: string): { path: string; generation:
 /**
  * The version label for a SecureString whose value derives from its spec, or undefined for
  * kinds without one (String, StringList, Placeholder). 40 hex characters keep the label far
- * below the 100-character limit.
+ * below the 100-character limit. The tree's key is not part of a generated or literal spec: a
+ * new key re-encrypts the same value rather than making a new one.
  */
 export function specLabelOf(spec: ParameterSpec, keyArn: string): string | undefined {
   const parts = specParts(spec, keyArn);
@@ -40,12 +41,13 @@ function specParts(spec: ParameterSpec, keyArn: string): string[] | undefined {
   switch (spec.Kind) {
     case ParameterKind.GENERATED: {
       const g = spec.Generator!;
-      return [spec.Kind, g.Length, g.ExcludeCharacters, g.ExcludePunctuation, g.Generation, keyArn];
+      return [spec.Kind, g.Length, g.ExcludeCharacters, g.ExcludePunctuation, g.Generation];
     }
     case ParameterKind.ENCRYPTED:
-      return [spec.Kind, spec.Ciphertext!, spec.CiphertextKeyArn ?? '', keyArn];
+      // An empty CiphertextKeyArn means the tree's key decrypts it: that key is part of the spec.
+      return [spec.Kind, spec.Ciphertext!, spec.CiphertextKeyArn || keyArn];
     case ParameterKind.UNSAFE_LITERAL:
-      return [spec.Kind, spec.Value!, keyArn];
+      return [spec.Kind, spec.Value!];
     default:
       return undefined;
   }

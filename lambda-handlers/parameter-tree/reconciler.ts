@@ -47,7 +47,8 @@ export async function handleTreeEvent(event: TreeEvent, deps: ReconcilerDeps): P
   registerLiteralSecrets(props, deps.redactor);
   const oldProps = event.RequestType === 'Update' ? tryParse(event.OldResourceProperties) : undefined;
   const decrypt = (ciphertext: string, keyArn: string) => decryptWithKms(deps.kms, ciphertext, keyArn, retry, deps.redactor);
-  const reconciler = new TreeReconciler(props, oldProps, owner, store, decrypt, deps);
+  const deployedPhysicalId = event.RequestType === 'Update' ? event.PhysicalResourceId : undefined;
+  const reconciler = new TreeReconciler(props, oldProps, owner, store, decrypt, deps, deployedPhysicalId);
   return reconciler.run();
 }
 

@@ -2,8 +2,8 @@
  * Create and Update: brings Parameter Store under the tree's path to the desired parameters,
  * writing only what differs, never touching what another owner holds, never deleting.
  */
-import { generationOf, physicalIdOf, specLabelOf } from './hashing';
-import { ParameterStore, ParameterType, StoredMetadata, StoredValue } from './parameter-store';
+import { generationOf, parsePhysicalId, physicalIdOf, specLabelOf } from './hashing';
+import { DELETE_BATCH, ParameterStore, ParameterType, StoredMetadata, StoredValue } from './parameter-store';
 import { fullNameOf, userTagsOf } from './properties';
 import { generateSecret } from './secret-generator';
 import {
@@ -33,6 +33,7 @@ interface Outcome {
   written: number;
   retagged: number;
   unchanged: number;
+  leftovers: number;
 }
 
 /**
@@ -42,7 +43,7 @@ interface Outcome {
  */
 export class TreeReconciler {
   private readonly generation: string;
-  private readonly outcome: Outcome = { created: 0, written: 0, retagged: 0, unchanged: 0 };
+  private readonly outcome: Outcome = { created: 0, written: 0, retagged: 0, unchanged: 0, leftovers: 0 };
 
   constructor(
     private readonly props: TreeResourceProperties,
@@ -51,6 +52,8 @@ export class TreeReconciler {
     private readonly store: ParameterStore,
     private readonly decrypt: (ciphertext: string, keyArn: string) => Promise<string>,
     private readonly deps: ReconcileOptions,
+    /** The physical id an Update event carries: the generation CloudFormation has deployed. */
+    private readonly deployedPhysicalId?: string,
   ) {
     this.generation = generationOf(props.Parameters.map((p) => p.Name));
   }
@@ -76,14 +79,37 @@ export class TreeReconciler {
       );
     }
 
+    await this.removeLeftovers(owned);
+
     const o = this.outcome;
-    this.deps.log(`tree ${path}@${this.generation}: ${o.created} created, ${o.written} written, ${o.retagged} retagged, ${o.unchanged} unchanged`);
+    this.deps.log(`tree ${path}@${this.generation}: ${o.created} created, ${o.written} written, ${o.retagged} retagged, ` +
+      `${o.unchanged} unchanged, ${o.leftovers} leftover(s) removed`);
     const data: TreeResourceAttributes = { Path: path, ParameterCount: String(this.props.Parameters.length) };
     return { physicalResourceId: physicalIdOf(path, this.generation), data: { ...data } };
   }
 
   private nameOf(spec: ParameterSpec): string {
     return fullNameOf(this.props.Path, spec.Name);
+  }
+
+  /**
+   * Under 'destroy', deletes owned parameters that no generation still needs: not wanted now,
+   * and not tagged with the deployed generation (those wait for CloudFormation's cleanup Delete,
+   * so a rollback can still bring them back). What is left is what an Update that failed midway
+   * created before its rollback: CloudFormation sends no Delete for that generation.
+   */
+  private async removeLeftovers(ownedBefore: Map<string, StoredMetadata>): Promise<void> {
+    const deployed = this.deployedPhysicalId ? parsePhysicalId(this.deployedPhysicalId) : undefined;
+    if (this.props.RemovalPolicy !== 'destroy' || !deployed || deployed.path !== this.props.Path) return;
+    const wanted = new Set(this.props.Parameters.map((p) => this.nameOf(p)));
+    const candidates = [...ownedBefore.keys()].filter((name) => !wanted.has(name));
+    if (candidates.length === 0) return;
+    const awaitingCleanup = await this.store.describeTagged(this.props.Path, { [OWNER_TAG]: this.owner, [GENERATION_TAG]: deployed.generation });
+    const leftovers = candidates.filter((name) => !awaitingCleanup.has(name));
+    for (let i = 0; i < leftovers.length; i += DELETE_BATCH) {
+      await this.store.deleteBatch(leftovers.slice(i, i + DELETE_BATCH));
+    }
+    this.outcome.leftovers = leftovers.length;
   }
 
   /** Fails before any write when a desired name exists and someone else owns it. */

@@ -17,7 +17,6 @@ import {
   uniquePath,
   updateEvent,
 } from './harness';
-import { generationOf } from '../../../lambda-handlers/parameter-tree/hashing';
 import { TreeEvent } from '../../../lambda-handlers/parameter-tree/reconciler';
 import { createTreeHandler, TreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
 import { handler as entryPoint } from '../../../lambda-handlers/parameter-tree-reconciler.lambda';
@@ -269,15 +268,32 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     // THEN every value is what it was, written as a new version carrying the old spec's label
     expect(rolledBack.Status).toBe('SUCCESS');
     expect(rolledBack.PhysicalResourceId).toBe(created.PhysicalResourceId);
-    expect(valuesOf(state)).toEqual({ ...valuesOf(stateBefore), [`${path}/new/one`]: 'added' });
+    // and the parameter only the failed Update created is gone: no Delete would ever come for it
+    expect(valuesOf(state)).toEqual(valuesOf(stateBefore));
     expect(versionsOf(state)).toEqual({
-      [`${path}/db/host`]: 3, [`${path}/api/jwt`]: 3, [`${path}/legacy/token`]: 1, [`${path}/legacy/literal`]: 3, [`${path}/z/last`]: 1, [`${path}/new/one`]: 1,
+      [`${path}/db/host`]: 3, [`${path}/api/jwt`]: 3, [`${path}/legacy/token`]: 1, [`${path}/legacy/literal`]: 3, [`${path}/z/last`]: 1,
     });
     const jwtLabel = stateBefore[`${path}/api/jwt`].labels[1][0];
     expect(state[`${path}/api/jwt`].labels).toEqual({ 2: [expect.stringMatching(/^cscfg-/)], 3: [jwtLabel] });
     expect(state[`${path}/api/jwt`].tags).toEqual(ownTags(generationOfId(created.PhysicalResourceId)));
-    // the parameter only the failed Update wanted keeps that Update's generation
-    expect(state[`${path}/new/one`].tags).toEqual(ownTags(generationOf(after.Parameters.map((p) => p.Name))));
+  });
+
+  test('under retain, what a failed Update created survives its rollback, still owned', async () => {
+    // GIVEN a retained tree, and an Update adding a parameter that fails on a later write
+    const path = uniquePath('rollback-retain');
+    const before = tree(path, [string('a', '1'), string('z/last', 'one')], { RemovalPolicy: 'retain' });
+    const created = (await deliver(createEvent(collector.responseUrl, before))).PhysicalResourceId;
+    const after = tree(path, [string('a', '1'), string('b/new', '2'), string('z/last', 'two')], { RemovalPolicy: 'retain' });
+    const failing = createTreeHandler({ ssm: ssmFailingOn(`${path}/z/last`), kms, sleep: async () => {}, concurrency: 1 });
+    expect((await deliver(updateEvent(collector.responseUrl, created, after, before), failing)).Status).toBe('FAILED');
+
+    // WHEN CloudFormation rolls back
+    const { response, state } = await deliverTwice(updateEvent(collector.responseUrl, created, before, after), path);
+
+    // THEN nothing is deleted under retain: the new parameter stays, owned, with the failed Update's generation
+    expect(response.Status).toBe('SUCCESS');
+    expect(valuesOf(state)).toEqual({ [`${path}/a`]: '1', [`${path}/b/new`]: '2', [`${path}/z/last`]: 'one' });
+    expect(state[`${path}/b/new`].tags[OWNER_TAG]).toBe(OWNER);
   });
 
   test('a successful Update rolled back by a later failure: rollback Update, then cleanup Delete of the new id', async () => {
@@ -328,7 +344,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     expect(state[`${path}/mode`].value).toMatch(/^[!-~]{12}$/);
   });
 
-  test('a new tree key re-encrypts every SecureString: kept values stay, generated ones are made anew', async () => {
+  test('a new tree key re-encrypts every SecureString with its value kept', async () => {
     // GIVEN a tree, and a second key
     const path = uniquePath('new-key');
     // the ciphertext names its key: it was made with the first key, whatever the tree's key is
@@ -343,7 +359,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     const after = tree(path, [{ ...parameters[0], Tier: 'Advanced' }, ...parameters.slice(1)], { KeyArn: newKeyArn });
     const { state } = await deliverTwice(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before), path);
 
-    // THEN every SecureString has a new version under the new key; only the generated value changed
+    // THEN every SecureString has a new version under the new key, with the value it had
     expect(state[`${path}/db/host`]).toMatchObject({ value: 'h', version: 2, tier: 'Advanced', keyId: undefined });
     for (const name of ['ext/key', 'legacy/token', 'legacy/literal', 'api/jwt']) {
       expect(state[`${path}/${name}`]).toMatchObject({ version: 2, keyId: newKeyArn });
@@ -351,7 +367,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     expect(state[`${path}/ext/key`].value).toBe(PLACEHOLDER_VALUE);
     expect(state[`${path}/legacy/token`].value).toBe(CANARY_ENCRYPTED);
     expect(state[`${path}/legacy/literal`].value).toBe(CANARY_LITERAL);
-    expect(state[`${path}/api/jwt`].value).not.toBe(stateBefore[`${path}/api/jwt`].value);
+    expect(state[`${path}/api/jwt`].value).toBe(stateBefore[`${path}/api/jwt`].value);
 
     // WHEN db/host goes back to Standard, which Parameter Store cannot do
     const standardAgain = tree(path, parameters, { KeyArn: newKeyArn });
