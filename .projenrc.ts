@@ -90,6 +90,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   npmignoreEnabled: true,
 });
 
+// unrs-resolver 1.13.0 (via jest and eslint) is published without most of its platform
+// bindings in the registry CI reaches, which leaves a lock file `npm ci` rejects.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
 // Every handler bundles a pinned AWS SDK instead of the one in the Lambda runtime: the code
 // that runs in production is the code the tests ran, and a runtime SDK update cannot change it.
 const handlerBundling = {
