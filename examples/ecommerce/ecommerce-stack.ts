@@ -32,6 +32,13 @@ export interface EcommerceStackProps extends StackProps {
   readonly environmentName: string;
   /** Production gets a standby database and deletion protection. */
   readonly production: boolean;
+  /**
+   * The payment provider's API key as KMS ciphertext (base64), for teams that keep secrets
+   * encrypted in `cdk.json`; decrypted by the reconciler at deploy time, never in the template.
+   *
+   * @default - a placeholder the payments team sets out of band
+   */
+  readonly paymentApiKey?: { readonly ciphertext: string; readonly keyArn: string };
 }
 
 export class EcommerceStack extends Stack {
@@ -136,8 +143,13 @@ export class EcommerceStack extends Stack {
         'db/host': ParameterValue.string(database.dbInstanceEndpointAddress),
         'db/port': ParameterValue.string(database.dbInstanceEndpointPort),
         'api/jwt-secret': ParameterValue.generatedSecret({ length: 48 }),
-        // Set out of band by the payments team; never overwritten by a deployment.
-        'payments/api-key': ParameterValue.placeholderSecret(),
+        // Set out of band by the payments team and never overwritten by a deployment, unless
+        // the team hands over the key as KMS ciphertext (context, see app.ts).
+        'payments/api-key': props.paymentApiKey
+          ? ParameterValue.encryptedSecret(props.paymentApiKey.ciphertext, {
+            key: kms.Key.fromKeyArn(this, 'PaymentApiKeyKey', props.paymentApiKey.keyArn),
+          })
+          : ParameterValue.placeholderSecret(),
         'feature/flags': ParameterValue.stringList(props.production ? ['checkout-v2'] : ['checkout-v2', 'gift-cards', 'debug-banner']),
       },
       removalPolicy,
