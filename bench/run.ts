@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { bundleRows } from './bundles';
+import { reconcilerRows } from './reconciler';
 import { BenchRow, renderTable } from './stats';
 import { synthCostRows } from './synth-cost';
 
@@ -32,6 +33,7 @@ type Section = (options: Options) => Promise<BenchRow[]> | BenchRow[];
 
 const SECTIONS: Record<string, Section> = {
   1: (o) => synthCostRows([10, 100, 1_000, 10_000], o.runs),
+  2: (o) => reconcilerRows([100, 1_000], o.runs),
   3: (o) => bundleRows(Math.max(o.runs, 5)),
 };
 
