@@ -4,6 +4,7 @@
  */
 import { Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { acknowledgeSynchronousFunction } from './nag-acknowledgements';
 
 const WILDCARD_ACTIONS_REASON =
   "Only secretsmanager:GetRandomPassword and Lambda's VPC network-interface actions use '*': "
@@ -26,13 +27,7 @@ export function acknowledgeRotationPolicy(policy: IConstruct): void {
 }
 
 export function acknowledgeRotationFunction(fn: IConstruct): void {
-  Validations.of(fn).acknowledge(
-    { id: 'HIPAA.Security-LambdaDLQ', reason: SYNCHRONOUS_INVOKE_REASON },
-    { id: 'NIST.800.53.R5-LambdaDLQ', reason: SYNCHRONOUS_INVOKE_REASON },
-    { id: 'Serverless-LambdaDLQ', reason: SYNCHRONOUS_INVOKE_REASON },
-    { id: 'HIPAA.Security-LambdaConcurrency', reason: CONCURRENCY_REASON },
-    { id: 'NIST.800.53.R5-LambdaConcurrency', reason: CONCURRENCY_REASON },
-  );
+  acknowledgeSynchronousFunction(fn, { deadLetterQueue: SYNCHRONOUS_INVOKE_REASON, concurrency: CONCURRENCY_REASON });
 }
 
 /** Only for an ingress rule whose port is a deploy-time token. */

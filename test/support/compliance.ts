@@ -41,7 +41,7 @@ export function nagFindings(app: App): NagFinding[] {
         findings.push({
           rule: violation.ruleName,
           severity: (violation as { severity?: string }).severity ?? 'error',
-          path: (resource as { constructPath?: string }).constructPath ?? resource.resourceLogicalId,
+          path: (resource as { constructPath?: string }).constructPath ?? resource.resourceLogicalId ?? 'unknown',
           description: violation.description,
         });
       }
