@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { bundleRows } from './bundles';
 import { reconcilerRows } from './reconciler';
+import { rotationRows } from './rotation';
 import { BenchRow, renderTable } from './stats';
 import { synthCostRows } from './synth-cost';
 
@@ -35,6 +36,7 @@ const SECTIONS: Record<string, Section> = {
   1: (o) => synthCostRows([10, 100, 1_000, 10_000], o.runs),
   2: (o) => reconcilerRows([100, 1_000], o.runs),
   3: (o) => bundleRows(Math.max(o.runs, 5)),
+  4: (o) => rotationRows(o.runs),
 };
 
 function machine(): string {
