@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { bundleRows } from './bundles';
+import { grantRows } from './grants';
 import { reconcilerRows } from './reconciler';
 import { rotationRows } from './rotation';
 import { BenchRow, renderTable } from './stats';
@@ -37,6 +38,7 @@ const SECTIONS: Record<string, Section> = {
   2: (o) => reconcilerRows([100, 1_000], o.runs),
   3: (o) => bundleRows(Math.max(o.runs, 5)),
   4: (o) => rotationRows(o.runs),
+  5: () => grantRows([1, 10, 50]),
 };
 
 function machine(): string {
