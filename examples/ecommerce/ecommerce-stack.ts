@@ -4,7 +4,7 @@
  * API whose function reads its configuration through the Parameters and Secrets Lambda Extension.
  */
 import * as path from 'path';
-import { CfnResource, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -189,8 +189,9 @@ export class EcommerceStack extends Stack {
       reservedConcurrentExecutions: 20,
       deadLetterQueue: apiDeadLetters,
       logGroup: apiLogs,
-      // The permissions aws-cdk-lib would add inline are in ApiBasePolicy above.
-      role: apiRole.withoutPolicyUpdates(),
+      // The permissions aws-cdk-lib would add inline are in ApiBasePolicy above. A reference by
+      // ARN also spares the DependsOn on the role that the GetAtt already implies (cfn-lint W3005).
+      role: iam.Role.fromRoleArn(this, 'ApiRoleReference', apiRole.roleArn, { mutable: false }),
       // The extension's settings are fixed when the function is built; the grant would attach
       // the same extension itself, this only makes the TTL explicit.
       paramsAndSecrets: ReadOnlyConfigGrant.extensionFor({ extensionTtl: Duration.seconds(60) }),
@@ -200,11 +201,8 @@ export class EcommerceStack extends Stack {
         minify: true,
       },
     });
-    // Creating a function in a VPC needs the network-interface permissions of ApiBasePolicy, which
-    // a dependency on the role alone (what aws-cdk-lib adds) does not wait for.
-    const cfnFunction = this.apiFunction.node.defaultChild as CfnResource;
-    cfnFunction.removeDependency(apiRole.node.defaultChild as CfnResource);
-    cfnFunction.addDependency(apiBasePolicy.node.defaultChild as CfnResource);
+    // Creating a function in a VPC needs the network-interface permissions of ApiBasePolicy.
+    this.apiFunction.node.addDependency(apiBasePolicy);
     database.connections.allowFrom(this.apiFunction, ec2.Port.tcp(DATABASE_PORT), 'queries of the API');
     ssmEndpoint.connections.allowDefaultPortFrom(this.apiFunction, 'the extension reads parameters');
     secretsEndpoint.connections.allowDefaultPortFrom(this.apiFunction, 'the extension reads secrets');

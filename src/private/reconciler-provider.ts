@@ -8,6 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
+import { roleWithoutDependsOn } from './function-role';
 import { acknowledgeReconcilerFunction } from './parameter-tree-acknowledgements';
 import { RECONCILER_ENV } from './parameter-tree-contract';
 import { ParameterTreeReconcilerFunction } from './parameter-tree-reconciler-function';
@@ -99,7 +100,7 @@ export class ReconcilerProvider extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.minutes(15),
-      role: this.role,
+      role: roleWithoutDependsOn(this, this.role),
       logGroup: this.logGroup,
       environment: { [RECONCILER_ENV.CONCURRENCY]: String(RECONCILER_CONCURRENCY) },
     });

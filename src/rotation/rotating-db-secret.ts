@@ -12,6 +12,7 @@ import { DatabaseEngine } from './database-engine';
 import { DatabaseTarget, DatabaseTargetConfig } from './database-target';
 import { RotationStrategy } from './rotation-strategy';
 import { ParameterValue, SecureParameterTree } from '../parameter-tree';
+import { roleWithoutDependsOn } from '../private/function-role';
 import { grantThroughManagedPolicy } from '../private/managed-policy-grant';
 import {
   acknowledgeDeployTimePortIngress,
@@ -368,7 +369,7 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret, ec
   ): lambda.Function {
     const functionProps = {
       description: `Rotates the database secret ${this.node.path} (cdk-secure-config)`,
-      role: parts.role,
+      role: roleWithoutDependsOn(this, parts.role),
       vpc: settings.vpc,
       vpcSubnets: settings.vpcSubnets,
       securityGroups: [parts.securityGroup],
