@@ -141,9 +141,12 @@ function estimated(value: unknown): unknown {
  * with every deploy-time value taken at its longest.
  */
 export function estimatedPolicySize(stack: Stack, statements: GrantStatement[]): number {
-  const document = new iam.PolicyDocument({ statements: toPolicyStatements(statements) });
-  const resolved = stack.resolve(document.toJSON());
-  return JSON.stringify(estimated(resolved)).length;
+  return estimatedDocumentSize(stack, new iam.PolicyDocument({ statements: toPolicyStatements(statements) }));
+}
+
+/** `estimatedPolicySize` of a document as it will be rendered (minimized if it asks to be). */
+export function estimatedDocumentSize(stack: Stack, document: iam.PolicyDocument): number {
+  return JSON.stringify(estimated(stack.resolve(document))).length;
 }
 
 /**

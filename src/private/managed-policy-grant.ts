@@ -1,5 +1,7 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { estimatedDocumentSize, MANAGED_POLICY_MAX_CHARS } from './grant-policy';
 
 /** Id of the managed policy that collects every cdk-secure-config grant of one identity. */
 export const READ_POLICY_ID = 'SecureConfigReadPolicy';
@@ -41,13 +43,27 @@ export function managedReadPolicy(grantee: iam.IGrantable): iam.ManagedPolicy | 
 
   const policy = new iam.ManagedPolicy(scope, READ_POLICY_ID, {
     description: 'Read-only access to configuration and secrets, granted by cdk-secure-config',
+    // Grants on several subtrees share actions and conditions: one statement lists them all.
+    document: new iam.PolicyDocument({ minimize: true }),
   });
+  policy.node.addValidation({ validate: () => sizeProblems(policy) });
   switch (found.kind) {
     case 'role': policy.attachToRole(found.identity); break;
     case 'user': policy.attachToUser(found.identity); break;
     case 'group': policy.attachToGroup(found.identity); break;
   }
   return policy;
+}
+
+/** IAM refuses a managed policy over 6,144 characters at deploy time: say so at synth. */
+function sizeProblems(policy: iam.ManagedPolicy): string[] {
+  const size = estimatedDocumentSize(Stack.of(policy), policy.document);
+  if (size <= MANAGED_POLICY_MAX_CHARS) return [];
+  return [
+    `the cdk-secure-config read grants of ${policy.node.scope?.node.path} need up to ${size} characters of policy, ` +
+    `over IAM's limit of ${MANAGED_POLICY_MAX_CHARS} for one managed policy. Grant a common parent subtree instead ` +
+    'of many subtrees, or use ReadOnlyConfigGrant, which merges the statements and spreads them over several policies',
+  ];
 }
 
 /** Routes `addToPrincipalPolicy` into a managed policy, so `iam.Grant` can report the statements. */

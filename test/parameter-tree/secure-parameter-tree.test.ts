@@ -547,6 +547,44 @@ describe('SecureParameterTree.grantRead', () => {
     template.resourceCountIs('AWS::IAM::Policy', 0);
   });
 
+  test('grants on two subtrees share one statement per action', () => {
+    // GIVEN
+    const stack = newStack();
+    const tree = new SecureParameterTree(stack, 'Config', {
+      path: '/ecommerce/prod',
+      parameters: { 'db/host': ParameterValue.string('h'), 'api/url': ParameterValue.string('u') },
+    });
+    const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+
+    // WHEN
+    tree.grantRead(role, 'db');
+    tree.grantRead(role, 'api');
+
+    // THEN the SSM statements list both subtrees; the KMS ones keep their own encryption context
+    const statements = readPolicy(Template.fromStack(stack)).Properties.PolicyDocument.Statement;
+    expect(statements.filter((st: any) => String(st.Action).startsWith('ssm:'))).toEqual([
+      { Effect: 'Allow', Action: 'ssm:GetParametersByPath', Resource: [ssmArn('/ecommerce/prod/api'), ssmArn('/ecommerce/prod/db')] },
+      { Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: [ssmArn('/ecommerce/prod/api/*'), ssmArn('/ecommerce/prod/db/*')] },
+    ]);
+    expect(statements.filter((st: any) => st.Action === 'kms:Decrypt')).toHaveLength(2);
+  });
+
+  test('fails at synth when the grants of one role outgrow a managed policy, naming the role and the limit', () => {
+    // GIVEN a role granted 40 subtrees one by one
+    const app = new App();
+    const stack = newStack(app);
+    const names = Array.from({ length: 40 }, (_, i) => `service${String(i).padStart(2, '0')}/url`);
+    const tree = new SecureParameterTree(stack, 'Config', {
+      path: '/ecommerce/prod',
+      parameters: Object.fromEntries(names.map((name) => [name, ParameterValue.string('u')])),
+    });
+    const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    names.forEach((name) => tree.grantRead(role, name.split('/')[0]));
+
+    // WHEN / THEN
+    expect(() => app.synth()).toThrow(/read grants of ConfigStack\/Reader need up to \d+ characters of policy, over IAM's limit of 6144.*ReadOnlyConfigGrant/);
+  });
+
   test('grants on the subtree path only when given a subtree', () => {
     // GIVEN
     const stack = newStack();
