@@ -199,6 +199,13 @@ export class TreeReconciler {
     }
 
     const label = specLabelOf(spec, this.props.KeyArn)!;
+    if (stored.type === type && this.specUnchangedSinceLastDeploy(spec, label)) {
+      // The value was made for this very spec: no need to read the labelled version to know it.
+      if (!metadataDiffers) return false;
+      const version = await write(stored.value);
+      await this.store.label(name, version, label);
+      return true;
+    }
     const labelled = await this.store.versionLabelled(name, label);
     let value: string;
     if (labelled && labelled.version === stored.version && stored.type === type) {
@@ -213,6 +220,16 @@ export class TreeReconciler {
     const version = await write(value);
     await this.store.label(name, version, label);
     return true;
+  }
+
+  /**
+   * True when the properties CloudFormation had deployed asked for the same spec. Then the
+   * latest version holds that spec's value, and an update of a large tree reads nothing more
+   * for its unchanged secrets. A rollback, or any changed spec, still looks the label up.
+   */
+  private specUnchangedSinceLastDeploy(spec: ParameterSpec, label: string): boolean {
+    const previous = this.oldProps?.Parameters.find((p) => p.Name === spec.Name);
+    return previous !== undefined && previous.Kind === spec.Kind && specLabelOf(previous, this.oldProps!.KeyArn) === label;
   }
 
   private metadataDiffers(spec: ParameterSpec, type: ParameterType, metadata: StoredMetadata): boolean {

@@ -378,6 +378,33 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     expect(back.state).toEqual(state);
   });
 
+  test('an Update that changes one String reads no secret back and writes only that String', async () => {
+    // GIVEN a tree of generated secrets and one String, and a client that counts SSM calls
+    const path = uniquePath('cheap-update');
+    const secrets = Array.from({ length: 5 }, (_, i) => generated(`secret/${i}`, 24));
+    const before = tree(path, [...secrets, string('db/host', 'a.example.com')]);
+    const created = await deliver(createEvent(collector.responseUrl, before));
+    const stateBefore = await snapshot(path);
+    const counting = new SSMClient({});
+    const calls: string[] = [];
+    counting.middlewareStack.add((next, context) => async (args) => {
+      calls.push(context.commandName as string);
+      return next(args);
+    }, { step: 'initialize', name: 'countCalls' });
+
+    // WHEN only the String changes
+    const after = tree(path, [...secrets, string('db/host', 'b.example.com')]);
+    const updated = await deliver(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before), handlerWith(counting));
+
+    // THEN no secret was read by label, one value was written, and the secrets kept their versions
+    expect(updated.Status).toBe('SUCCESS');
+    expect(calls.filter((name) => name === 'GetParameterCommand')).toEqual([]);
+    expect(calls.filter((name) => name === 'PutParameterCommand')).toHaveLength(1);
+    const state = await snapshot(path);
+    expect(state[`${path}/db/host`]).toMatchObject({ value: 'b.example.com', version: 2 });
+    for (const name of secrets.map((p) => `${path}/${p.Name}`)) expect(state[name]).toEqual(stateBefore[name]);
+  });
+
   test('stack Delete under the retain policy deletes nothing', async () => {
     // GIVEN
     const path = uniquePath('retain');
