@@ -55,6 +55,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@^3',
     'aws-cdk@^2',
     'esbuild',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    '@aws-cdk/integ-runner@^2',
   ],
 
   tsconfigDev: {
@@ -127,6 +129,14 @@ for (const task of [project.packageTask, project.tasks.tryFind('package-all')!])
   task.reset();
   task.spawn(project.tasks.tryFind('package:js')!);
 }
+
+// Integration apps for a real account: their committed snapshots are verified offline in every test run.
+const integArgs = '--directory test --language typescript --parallel-regions us-east-1';
+project.testTask.exec(`integ-runner ${integArgs}`);
+project.addTask('integ:update', {
+  description: 'Re-synthesizes the integ snapshots without deploying (review the diff before committing)',
+  exec: `integ-runner ${integArgs} --dry-run --update-on-failed`,
+});
 
 const bench = project.addTask('bench', {
   description: 'Prints the benchmark table (synth cost, reconciler, bundles, rotation, grants)',
