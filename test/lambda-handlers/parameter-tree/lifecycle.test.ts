@@ -387,8 +387,8 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     const stateBefore = await snapshot(path);
     const counting = new SSMClient({});
     const calls: string[] = [];
-    counting.middlewareStack.add((next, context) => async (args) => {
-      calls.push(context.commandName as string);
+    counting.middlewareStack.add((next, middlewareContext) => async (args) => {
+      calls.push(middlewareContext.commandName as string);
       return next(args);
     }, { step: 'initialize', name: 'countCalls' });
 
