@@ -108,9 +108,13 @@ function measure(variant: Variant, subtreeCount: number, treeSize: number): Vari
   } catch (err) {
     return { managed: [], estimatedChars, error: (err as Error).message.split('\n')[0] };
   }
-  const template = app.synth().getStackByName(stack.stackName).template as {
-    Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
-  };
+  let template: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+  try {
+    template = app.synth().getStackByName(stack.stackName).template;
+  } catch (err) {
+    // Validations run at synth: a policy over IAM's limit is refused here, not at deploy.
+    return { managed: [], estimatedChars, error: (err as Error).message.split('\n').find((line) => line.includes('characters')) ?? (err as Error).message.split('\n')[0] };
+  }
   const resourceTypes = Object.fromEntries(Object.entries(template.Resources).map(([id, r]) => [id, r.Type]));
   const roleId = stack.getLogicalId(fn.role!.node.defaultChild as any);
   const onRole = (props: Record<string, any>) =>
