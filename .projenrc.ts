@@ -88,7 +88,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     dirs: ['src'],
     devdirs: ['test', 'lambda-handlers', 'examples', 'bench'],
   },
-  gitignore: ['cdk.out', '*.tsbuildinfo', '/assets/', '.moto-*', 'test-reports/'],
+  gitignore: ['cdk.out', '*.tsbuildinfo', '/assets/', '.moto-*', 'test-reports/', 'test/.readme-example-*'],
   npmignoreEnabled: true,
 });
 
