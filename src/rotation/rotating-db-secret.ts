@@ -48,6 +48,15 @@ export interface IRotatingDbSecret extends IConstruct {
   grantRead(grantee: iam.IGrantable): iam.Grant;
 }
 
+/** What `RotatingDbSecret.fromSecretAttributes` needs to use a rotated secret made elsewhere. */
+export interface RotatingDbSecretAttributes {
+  /** The secret holding the connection JSON, e.g. from `secretsmanager.Secret.fromSecretCompleteArn`. */
+  readonly secret: secretsmanager.ISecret;
+
+  /** The customer-managed key that encrypts the secret, e.g. from `kms.Key.fromKeyArn`. */
+  readonly encryptionKey: kms.IKey;
+}
+
 /**
  * Properties of a RotatingDbSecret.
  */
@@ -253,6 +262,22 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret, ec
 
   /** The rotation strategy in use. */
   public readonly strategy: RotationStrategy;
+
+  /**
+   * A rotated secret made in another stack or app, to grant reads on it (for example to a
+   * ReadOnlyConfigGrant's consumer) without managing its rotation here.
+   */
+  public static fromSecretAttributes(scope: Construct, id: string, attrs: RotatingDbSecretAttributes): IRotatingDbSecret {
+    class Import extends Construct implements IRotatingDbSecret {
+      public readonly secret = attrs.secret;
+      public readonly encryptionKey = attrs.encryptionKey;
+
+      public grantRead(grantee: iam.IGrantable): iam.Grant {
+        return grantThroughManagedPolicy(grantee, secretReadStatements(this.secret, this.encryptionKey));
+      }
+    }
+    return new Import(scope, id);
+  }
 
   constructor(scope: Construct, id: string, props: RotatingDbSecretProps) {
     super(scope, id);

@@ -599,6 +599,32 @@ describe('failed rotations', () => {
 });
 
 describe('grantRead', () => {
+  test('works the same on a secret imported with fromSecretAttributes', () => {
+    // GIVEN a rotated secret made elsewhere, known by its complete ARN and its key's ARN
+    const stack = new Stack(undefined, 'Consumers', { env: { account: '111122223333', region: 'us-east-1' } });
+    const secretArn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:shop/app-user-AbCdEf';
+    const keyArn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const imported = RotatingDbSecret.fromSecretAttributes(stack, 'AppUser', {
+      secret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Secret', secretArn),
+      encryptionKey: kms.Key.fromKeyArn(stack, 'Key', keyArn),
+    });
+    const consumer = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+
+    // WHEN
+    imported.grantRead(consumer);
+
+    // THEN
+    expect(managedStatementsOf(Template.fromStack(stack), consumer)).toEqual([
+      { Effect: 'Allow', Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: secretArn },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keyArn,
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
+      },
+    ]);
+  });
+
   test('grants the secret and its key through Secrets Manager, in the managed read policy', () => {
     // GIVEN
     const { stack, rotating, template } = rotatedPostgres();
