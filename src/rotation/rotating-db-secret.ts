@@ -228,6 +228,22 @@ const ROTATION_MEMORY_MB = 256;
  * this secret, and an alarm on the function's errors.
  */
 export class RotatingDbSecret extends Construct implements IRotatingDbSecret, ec2.IConnectable {
+  /**
+   * A rotated secret made in another stack or app, to grant reads on it (for example to a
+   * ReadOnlyConfigGrant's consumer) without managing its rotation here.
+   */
+  public static fromSecretAttributes(scope: Construct, id: string, attrs: RotatingDbSecretAttributes): IRotatingDbSecret {
+    class Import extends Construct implements IRotatingDbSecret {
+      public readonly secret = attrs.secret;
+      public readonly encryptionKey = attrs.encryptionKey;
+
+      public grantRead(grantee: iam.IGrantable): iam.Grant {
+        return grantThroughManagedPolicy(grantee, secretReadStatements(this.secret, this.encryptionKey));
+      }
+    }
+    return new Import(scope, id);
+  }
+
   /** The secret holding the connection JSON (engine, host, port, dbname, username, password). */
   public readonly secret: secretsmanager.ISecret;
 
@@ -262,22 +278,6 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret, ec
 
   /** The rotation strategy in use. */
   public readonly strategy: RotationStrategy;
-
-  /**
-   * A rotated secret made in another stack or app, to grant reads on it (for example to a
-   * ReadOnlyConfigGrant's consumer) without managing its rotation here.
-   */
-  public static fromSecretAttributes(scope: Construct, id: string, attrs: RotatingDbSecretAttributes): IRotatingDbSecret {
-    class Import extends Construct implements IRotatingDbSecret {
-      public readonly secret = attrs.secret;
-      public readonly encryptionKey = attrs.encryptionKey;
-
-      public grantRead(grantee: iam.IGrantable): iam.Grant {
-        return grantThroughManagedPolicy(grantee, secretReadStatements(this.secret, this.encryptionKey));
-      }
-    }
-    return new Import(scope, id);
-  }
 
   constructor(scope: Construct, id: string, props: RotatingDbSecretProps) {
     super(scope, id);
