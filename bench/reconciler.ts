@@ -14,7 +14,7 @@ import { ParameterKind, ParameterSpec, RECONCILER_ENV, TreeResourceProperties } 
 import {
   context, createEvent, deleteEvent, ResponseCollector, uniquePath, updateEvent,
 } from '../test/lambda-handlers/parameter-tree/harness';
-import { startMotoServer } from '../test/support/moto';
+import { startMotoServer, useOfflineAwsEnvironment } from '../test/support/moto';
 
 type Phase = 'create' | 'update' | 'delete';
 const PHASES: Phase[] = ['create', 'update', 'delete'];
@@ -113,13 +113,7 @@ export async function reconcilerRows(sizes: number[], runs: number): Promise<Ben
     } catch (err) {
       return [{ section, case: 'all', metric: 'reconciler', value: 'skipped', note: `skipped: ${(err as Error).message}` }];
     }
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_REGION: 'us-east-1',
-    });
-    delete process.env.AWS_PROFILE;
+    useOfflineAwsEnvironment(moto.endpoint);
     delete process.env[RECONCILER_ENV.CONCURRENCY]; // the handler's default
     await collector.start();
     collecting = true;

@@ -15,7 +15,7 @@ import { SecretEngine } from '../src/private/rotation-contract';
 import type * as Engines from '../test/lambda-handlers/rotation/support/engines';
 import type * as PrivatePostgresModule from '../test/lambda-handlers/rotation/support/private-postgres';
 import type * as Secrets from '../test/lambda-handlers/rotation/support/secrets';
-import { MotoServer, probeTcp, startMotoServer } from '../test/support/moto';
+import { MotoServer, probeTcp, startMotoServer, useOfflineAwsEnvironment } from '../test/support/moto';
 import { MARIADB_ADMIN } from '../test/support/services';
 
 type Strategy = 'single user' | 'alternating users';
@@ -48,13 +48,7 @@ export async function rotationRows(runs: number): Promise<BenchRow[]> {
     } catch (err) {
       return ENGINES.flatMap((engine) => skippedRows(engine, `moto_server: ${(err as Error).message}`));
     }
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_REGION: 'us-east-1',
-    });
-    delete process.env.AWS_PROFILE;
+    useOfflineAwsEnvironment(moto.endpoint);
     // Loaded once the environment points at moto: secrets.ts makes its client when loaded.
     // (require, not import(): the bench runs as CommonJS under ts-node, where import() stays an ES import)
     /* eslint-disable @typescript-eslint/no-require-imports */

@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { probeTcp, startMotoServer } from './moto';
+import { probeTcp, startMotoServer, useOfflineAwsEnvironment } from './moto';
 import { MARIADB_ADMIN, POSTGRES_ADMIN, ServiceReport, SERVICES_ENV, SKIP_DIR_ENV } from './services';
 
 export default async function globalSetup(): Promise<void> {
@@ -20,22 +20,17 @@ export default async function globalSetup(): Promise<void> {
     ? { available: true, detail: lint.stdout.trim() }
     : { available: false, detail: 'cfn-lint not on PATH: pip install cfn-lint' };
 
+  let motoEndpoint: string | undefined;
   try {
     const moto = await startMotoServer();
     (globalThis as any).__MOTO__ = moto;
-    process.env.AWS_ENDPOINT_URL = moto.endpoint;
+    motoEndpoint = moto.endpoint;
     report.moto = { available: true, detail: moto.endpoint };
   } catch (err) {
     report.moto = { available: false, detail: (err as Error).message };
   }
-
-  // Dummy credentials and a fixed region: no test may ever reach AWS.
-  process.env.AWS_ACCESS_KEY_ID = 'testing';
-  process.env.AWS_SECRET_ACCESS_KEY = 'testing';
-  process.env.AWS_SESSION_TOKEN = 'testing';
-  process.env.AWS_REGION = 'us-east-1';
-  process.env.AWS_DEFAULT_REGION = 'us-east-1';
-  delete process.env.AWS_PROFILE;
+  // No test may ever reach AWS, with or without moto.
+  useOfflineAwsEnvironment(motoEndpoint);
 
   process.env[SERVICES_ENV] = JSON.stringify(report);
   process.env[SKIP_DIR_ENV] = fs.mkdtempSync(path.join(os.tmpdir(), 'csc-skips-'));

@@ -74,6 +74,22 @@ export async function startMotoServer(): Promise<MotoServer> {
   };
 }
 
+/**
+ * Gives every AWS SDK client made from now on dummy credentials and a fixed region, pointed at
+ * moto_server when its endpoint is given (SDK v3 reads AWS_ENDPOINT_URL): nothing can reach AWS.
+ */
+export function useOfflineAwsEnvironment(motoEndpoint?: string): void {
+  if (motoEndpoint) process.env.AWS_ENDPOINT_URL = motoEndpoint;
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_SESSION_TOKEN: 'testing',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+  });
+  delete process.env.AWS_PROFILE;
+}
+
 /** Resets every emulated service to empty; tests that need a clean account call it. */
 export async function resetMoto(): Promise<void> {
   const endpoint = process.env.AWS_ENDPOINT_URL;
