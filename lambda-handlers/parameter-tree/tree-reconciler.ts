@@ -62,9 +62,7 @@ export class TreeReconciler {
     const { Path: path } = this.props;
     const values = await this.store.valuesUnder(path);
     const owned = await this.store.describeTagged(path, { [OWNER_TAG]: this.owner });
-    const current = owned.size === 0
-      ? new Set<string>()
-      : new Set((await this.store.describeTagged(path, { [OWNER_TAG]: this.owner, [GENERATION_TAG]: this.generation })).keys());
+    const current = await this.ownedWithThisGeneration(owned);
 
     this.refuseForeignParameters(values, owned);
 
@@ -86,6 +84,20 @@ export class TreeReconciler {
       `${o.unchanged} unchanged, ${o.leftovers} leftover(s) removed`);
     const data: TreeResourceAttributes = { Path: path, ParameterCount: String(this.props.Parameters.length) };
     return { physicalResourceId: physicalIdOf(path, this.generation), data: { ...data } };
+  }
+
+  /**
+   * Owned parameters already tagged with this generation. When CloudFormation's deployed
+   * properties had this very set of names, the reconcile that deployed them tagged every one of
+   * them, so no scan is needed; any other case (a new set of names, a rollback from one) scans.
+   */
+  private async ownedWithThisGeneration(owned: Map<string, StoredMetadata>): Promise<Set<string>> {
+    if (owned.size === 0) return new Set();
+    const deployed = this.deployedPhysicalId ? parsePhysicalId(this.deployedPhysicalId) : undefined;
+    const deployedNames = this.oldProps ? generationOf(this.oldProps.Parameters.map((p) => p.Name)) : undefined;
+    if (deployed?.generation === this.generation && deployedNames === this.generation) return new Set(owned.keys());
+    const tagged = await this.store.describeTagged(this.props.Path, { [OWNER_TAG]: this.owner, [GENERATION_TAG]: this.generation });
+    return new Set(tagged.keys());
   }
 
   private nameOf(spec: ParameterSpec): string {

@@ -399,6 +399,8 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     // THEN no secret was read by label, one value was written, and the secrets kept their versions
     expect(updated.Status).toBe('SUCCESS');
     expect(calls.filter((name) => name === 'GetParameterCommand')).toEqual([]);
+    // and the names did not change, so only one scan finds what the tree owns
+    expect(calls.filter((name) => name === 'DescribeParametersCommand')).toHaveLength(1);
     expect(calls.filter((name) => name === 'PutParameterCommand')).toHaveLength(1);
     const state = await snapshot(path);
     expect(state[`${path}/db/host`]).toMatchObject({ value: 'b.example.com', version: 2 });
