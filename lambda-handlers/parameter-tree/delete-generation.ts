@@ -2,7 +2,7 @@
  * Delete: removes the parameters of one generation of a tree, in batches within the API limit.
  */
 import { parsePhysicalId } from './hashing';
-import { DELETE_BATCH, ParameterStore } from './parameter-store';
+import { deleteBatchesOf, ParameterStore } from './parameter-store';
 import { GENERATION_TAG, OWNER_TAG } from '../../src/private/parameter-tree-contract';
 import { ConcurrentWorkError, mapWithConcurrency } from '../shared/concurrency';
 import { describeError } from '../shared/retry';
@@ -35,8 +35,7 @@ export async function deleteGeneration(
     return;
   }
   const names = [...(await store.describeTagged(parsed.path, { [OWNER_TAG]: owner, [GENERATION_TAG]: parsed.generation })).keys()];
-  const batches: string[][] = [];
-  for (let i = 0; i < names.length; i += DELETE_BATCH) batches.push(names.slice(i, i + DELETE_BATCH));
+  const batches = deleteBatchesOf(names);
   try {
     await mapWithConcurrency(batches, deps.concurrency, (batch) => store.deleteBatch(batch));
   } catch (error) {

@@ -56,6 +56,13 @@ const BY_PATH_PAGE = 10;
 const DESCRIBE_PAGE = 50;
 export const DELETE_BATCH = 10;
 
+/** `names` in groups DeleteParameters accepts. */
+export function deleteBatchesOf(names: readonly string[]): string[][] {
+  const batches: string[][] = [];
+  for (let i = 0; i < names.length; i += DELETE_BATCH) batches.push(names.slice(i, i + DELETE_BATCH));
+  return batches;
+}
+
 export class ParameterStore {
   constructor(
     private readonly ssm: SSMClient,

@@ -3,7 +3,7 @@
  * writing only what differs, never touching what another owner holds, never deleting.
  */
 import { generationOf, parsePhysicalId, physicalIdOf, specLabelOf } from './hashing';
-import { DELETE_BATCH, ParameterStore, ParameterType, StoredMetadata, StoredValue } from './parameter-store';
+import { deleteBatchesOf, ParameterStore, ParameterType, StoredMetadata, StoredValue } from './parameter-store';
 import { fullNameOf, userTagsOf } from './properties';
 import { generateSecret } from './secret-generator';
 import {
@@ -118,9 +118,7 @@ export class TreeReconciler {
     if (candidates.length === 0) return;
     const awaitingCleanup = await this.store.describeTagged(this.props.Path, { [OWNER_TAG]: this.owner, [GENERATION_TAG]: deployed.generation });
     const leftovers = candidates.filter((name) => !awaitingCleanup.has(name));
-    for (let i = 0; i < leftovers.length; i += DELETE_BATCH) {
-      await this.store.deleteBatch(leftovers.slice(i, i + DELETE_BATCH));
-    }
+    for (const batch of deleteBatchesOf(leftovers)) await this.store.deleteBatch(batch);
     this.outcome.leftovers = leftovers.length;
   }
 

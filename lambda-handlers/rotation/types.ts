@@ -2,7 +2,7 @@
  * Types shared by the rotation protocol (steps.ts) and the engine adapters. Nothing here imports a
  * database driver, so each handler bundle carries only the driver of its own entry file.
  */
-import { SecretEngine, TlsMode } from '../../src/private/rotation-contract';
+import { DbSecretValue, SecretEngine, TlsMode } from '../../src/private/rotation-contract';
 
 /** The event Secrets Manager sends to a rotation function. */
 export interface RotationEvent {
@@ -16,15 +16,10 @@ export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finish
 export const ROTATION_STEPS: readonly RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
 
 /** Everything needed to open one database session as one user. */
-export interface DbCredentials {
-  readonly engine: SecretEngine;
-  readonly host: string;
-  readonly port: number;
-  readonly dbname: string;
-  readonly username: string;
-  readonly password: string;
+export type DbCredentials = Pick<DbSecretValue, 'engine' | 'host' | 'port' | 'dbname' | 'username' | 'password'> & {
+  /** Resolved: the secret's `tls`, or verify-full when it has none. */
   readonly tls: TlsMode;
-}
+};
 
 /**
  * What the rotation protocol needs from a database. Implementations never put a password into an

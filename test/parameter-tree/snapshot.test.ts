@@ -6,11 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { representativeStack } from './fixtures';
 import { acknowledgements, cfnLint, nagErrors, templatesIn } from '../support/compliance';
 import { describeWithServices } from '../support/services';
-
-/** Asset hashes change with every handler build: replace them so the snapshot tracks the template only. */
-function normaliseAssetHashes(template: unknown): unknown {
-  return JSON.parse(JSON.stringify(template).replace(/[0-9a-f]{64}(\.zip)?/g, (_hash, zip) => `ASSET-HASH${zip ?? ''}`));
-}
+import { normaliseAssetHashes } from '../support/snapshots';
 
 describe('SecureParameterTree representative stack', () => {
   test('synthesizes the template it did before', () => {

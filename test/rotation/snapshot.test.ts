@@ -2,11 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { postgresInstance, stackWithVpc } from './fixtures';
 import { DatabaseTarget, RotatingDbSecret, RotationStrategy } from '../../src/rotation';
-
-/** Asset hashes change with every handler build: replace them so the snapshot tracks the template only. */
-function normaliseAssetHashes(template: unknown): unknown {
-  return JSON.parse(JSON.stringify(template).replace(/[0-9a-f]{64}(\.zip)?/g, (_hash, zip) => `ASSET-HASH${zip ?? ''}`));
-}
+import { normaliseAssetHashes } from '../support/snapshots';
 
 describe('RotatingDbSecret representative stack', () => {
   test('synthesizes the template it did before', () => {
