@@ -92,6 +92,29 @@ const project = new awscdk.AwsCdkConstructLibrary({
   npmignoreEnabled: true,
 });
 
+// The layout's rules, enforced: no import cycles; handlers see only the contracts of src/ (and src/
+// nothing of the handlers); the shared kernel in src/private/ knows no construct; contracts import nothing.
+const CONSTRUCT_FOLDERS = ['./src/parameter-tree', './src/rotation', './src/grants'];
+project.eslint?.addRules({
+  'import/no-cycle': ['error'],
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      {
+        target: './lambda-handlers',
+        from: './src',
+        except: ['./parameter-tree/private/contract.ts', './rotation/private/contract.ts'],
+        message: 'Handlers import only the construct/handler contracts from src/.',
+      },
+      { target: './src', from: './lambda-handlers', message: 'jsii compiles only src/: it never imports a handler.' },
+      { target: './src/private', from: CONSTRUCT_FOLDERS, message: 'The shared kernel imports nothing from a construct folder.' },
+    ],
+  }],
+});
+project.eslint?.addOverride({
+  files: ['src/**/private/contract.ts'],
+  rules: { 'no-restricted-imports': ['error', { patterns: ['*'] }] },
+});
+
 // unrs-resolver 1.13.0 (via jest and eslint) is published without most of its platform
 // bindings in the registry CI reaches, which leaves a lock file `npm ci` rejects.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
@@ -103,15 +126,16 @@ const handlerBundling = {
   minify: true,
   sourcemap: false,
 };
+// Each handler's generated construct class lives in the private folder of the construct that owns it.
 const handlers = [
-  'parameter-tree-reconciler',
-  'rotation-postgres',
-  'rotation-mysql',
+  { entry: 'parameter-tree-reconciler', constructFile: 'src/parameter-tree/private/reconciler-function.ts' },
+  { entry: 'rotation-postgres', constructFile: 'src/rotation/private/postgres-function.ts' },
+  { entry: 'rotation-mysql', constructFile: 'src/rotation/private/mysql-function.ts' },
 ];
 for (const handler of handlers) {
   new awscdk.LambdaFunction(project, {
-    entrypoint: `lambda-handlers/${handler}.lambda.ts`,
-    constructFile: `src/private/${handler}-function.ts`,
+    entrypoint: `lambda-handlers/${handler.entry}.lambda.ts`,
+    constructFile: handler.constructFile,
     cdkDeps: project.cdkDeps,
     runtime: awscdk.LambdaRuntime.NODEJS_24_X,
     bundlingOptions: handlerBundling,

@@ -14,10 +14,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { BenchRow, ratio } from './stats';
 import { ConfigConsumer, ReadOnlyConfigGrant } from '../src/grants';
+import { chunkStatements, packIntoChunks } from '../src/grants/private/policy';
 import { ParameterValue, SecureParameterTree } from '../src/parameter-tree';
-import {
-  chunkStatements, estimatedPolicySize, MANAGED_POLICIES_PER_IDENTITY, MANAGED_POLICY_MAX_CHARS, packIntoChunks,
-} from '../src/private/grant-policy';
+import { estimatedPolicySize, MANAGED_POLICIES_PER_IDENTITY, MANAGED_POLICY_MAX_CHARS } from '../src/private/policy-size';
 
 const SECTION = '5 grants';
 const TREE_PATH = '/bench/grants';

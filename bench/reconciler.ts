@@ -10,7 +10,7 @@ import { parameterMix } from './parameter-mix';
 import { BenchRow, formatMs, median } from './stats';
 import { DEFAULT_CONCURRENCY } from '../lambda-handlers/parameter-tree/reconciler';
 import { createTreeHandler } from '../lambda-handlers/parameter-tree/tree-handler';
-import { ParameterKind, ParameterSpec, RECONCILER_ENV, TreeResourceProperties } from '../src/private/parameter-tree-contract';
+import { ParameterKind, ParameterSpec, RECONCILER_ENV, TreeResourceProperties } from '../src/parameter-tree/private/contract';
 import {
   context, createEvent, deleteEvent, ResponseCollector, uniquePath, updateEvent,
 } from '../test/lambda-handlers/parameter-tree/harness';

@@ -11,7 +11,7 @@ import { keepingAlive } from './reconciler';
 import { BenchRow, formatMs, median } from './stats';
 import { createRotationHandler } from '../lambda-handlers/rotation/handler';
 import { ROTATION_STEPS, RoundTripCounter } from '../lambda-handlers/rotation/types';
-import { SecretEngine } from '../src/private/rotation-contract';
+import { SecretEngine } from '../src/rotation/private/contract';
 import type * as Engines from '../test/lambda-handlers/rotation/support/engines';
 import type * as PrivatePostgresModule from '../test/lambda-handlers/rotation/support/private-postgres';
 import type * as Secrets from '../test/lambda-handlers/rotation/support/secrets';

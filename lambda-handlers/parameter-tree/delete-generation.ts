@@ -3,7 +3,7 @@
  */
 import { parsePhysicalId } from './hashing';
 import { deleteBatchesOf, ParameterStore } from './parameter-store';
-import { GENERATION_TAG, OWNER_TAG } from '../../src/private/parameter-tree-contract';
+import { GENERATION_TAG, OWNER_TAG } from '../../src/parameter-tree/private/contract';
 import { ConcurrentWorkError, mapWithConcurrency } from '../shared/concurrency';
 import { describeError } from '../shared/retry';
 

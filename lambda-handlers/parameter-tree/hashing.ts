@@ -3,7 +3,7 @@
  * which spec produced a SecureString value.
  */
 import { createHash } from 'crypto';
-import { ParameterKind, ParameterSpec, SPEC_LABEL_PREFIX } from '../../src/private/parameter-tree-contract';
+import { ParameterKind, ParameterSpec, SPEC_LABEL_PREFIX } from '../../src/parameter-tree/private/contract';
 
 function sha256Hex(parts: readonly string[]): string {
   // JSON keeps part boundaries unambiguous: ['ab', 'c'] and ['a', 'bc'] hash differently.

@@ -9,7 +9,7 @@ import {
   ParameterTierName,
   TagSpec,
   TreeResourceProperties,
-} from '../../src/private/parameter-tree-contract';
+} from '../../src/parameter-tree/private/contract';
 
 const KINDS = new Set<string>(Object.values(ParameterKind));
 const TIERS = new Set<string>(['Standard', 'Advanced', 'Intelligent-Tiering']);

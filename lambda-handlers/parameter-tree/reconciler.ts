@@ -10,7 +10,7 @@ import { generationOf, physicalIdOf } from './hashing';
 import { ParameterStore, Retrier } from './parameter-store';
 import { ownerIdOf, parseTreeProperties } from './properties';
 import { TreeReconciler } from './tree-reconciler';
-import { ParameterKind, TreeResourceProperties } from '../../src/private/parameter-tree-contract';
+import { ParameterKind, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
 import { CustomResourceEvent } from '../shared/cfn-response';
 import { CustomResourceResult } from '../shared/custom-resource';
 import { Redactor } from '../shared/redaction';

@@ -5,7 +5,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DEFAULT_CONCURRENCY, handleTreeEvent, physicalIdOnFailure, TreeEvent } from './reconciler';
-import { RECONCILER_ENV } from '../../src/private/parameter-tree-contract';
+import { RECONCILER_ENV } from '../../src/parameter-tree/private/contract';
 import { LambdaContextLike } from '../shared/cfn-response';
 import { concurrencyFromEnv } from '../shared/concurrency';
 import { runCustomResource } from '../shared/custom-resource';

@@ -14,7 +14,7 @@ import {
   PLACEHOLDER_VALUE,
   TreeResourceAttributes,
   TreeResourceProperties,
-} from '../../src/private/parameter-tree-contract';
+} from '../../src/parameter-tree/private/contract';
 import { ConcurrentWorkError, mapWithConcurrency } from '../shared/concurrency';
 import { CustomResourceResult } from '../shared/custom-resource';
 import { Redactor } from '../shared/redaction';

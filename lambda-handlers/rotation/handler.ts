@@ -10,7 +10,7 @@ import {
   DEFAULT_EXCLUDE_CHARACTERS,
   DEFAULT_PASSWORD_LENGTH,
   ROTATION_ENV,
-} from '../../src/private/rotation-contract';
+} from '../../src/rotation/private/contract';
 
 /** Secrets Manager's GetRandomPassword accepts 1 to 4096; fewer than 8 is no password. */
 const MIN_PASSWORD_LENGTH = 8;

@@ -12,7 +12,7 @@ import { Connection, ConnectionOptions, createConnection } from 'mysql2/promise'
 import { grantsForClone } from './mysql-grants';
 import { withoutSecret } from './redaction';
 import { DatabaseAdapter, DbCredentials, RoundTripCounter } from './types';
-import { CONNECT_TIMEOUT_MS, SecretEngine, TlsMode } from '../../src/private/rotation-contract';
+import { CONNECT_TIMEOUT_MS, SecretEngine, TlsMode } from '../../src/rotation/private/contract';
 
 export const ACCOUNT_HOST = '%';
 

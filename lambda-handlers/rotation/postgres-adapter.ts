@@ -9,7 +9,7 @@ import { Client, ClientConfig } from 'pg';
 import { withoutSecret } from './redaction';
 import { scramSha256Verifier } from './scram';
 import { DatabaseAdapter, DbCredentials, RoundTripCounter } from './types';
-import { CONNECT_TIMEOUT_MS, SecretEngine, TlsMode } from '../../src/private/rotation-contract';
+import { CONNECT_TIMEOUT_MS, SecretEngine, TlsMode } from '../../src/rotation/private/contract';
 
 /** SQLSTATEs of a rejected login: invalid_password, invalid_authorization_specification. */
 const LOGIN_REJECTED = new Set(['28P01', '28000']);

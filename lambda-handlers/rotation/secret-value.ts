@@ -3,7 +3,7 @@
  * except for `password`, whose value never appears in a message.
  */
 import { DbCredentials } from './types';
-import { DbSecretValue, SecretEngine, TlsMode } from '../../src/private/rotation-contract';
+import { DbSecretValue, SecretEngine, TlsMode } from '../../src/rotation/private/contract';
 
 const ENGINES = Object.values(SecretEngine) as string[];
 const TLS_MODES = Object.values(TlsMode) as string[];

@@ -2,7 +2,7 @@
  * Types shared by the rotation protocol (steps.ts) and the engine adapters. Nothing here imports a
  * database driver, so each handler bundle carries only the driver of its own entry file.
  */
-import { DbSecretValue, SecretEngine, TlsMode } from '../../src/private/rotation-contract';
+import { DbSecretValue, SecretEngine, TlsMode } from '../../src/rotation/private/contract';
 
 /** The event Secrets Manager sends to a rotation function. */
 export interface RotationEvent {

@@ -6,7 +6,7 @@
  * in the engine's catalogs (the adapters still quote every identifier). It also keeps
  * byte and character lengths equal, so one check covers PostgreSQL's byte limit.
  */
-import { CLONE_SUFFIX, SecretEngine } from '../../src/private/rotation-contract';
+import { CLONE_SUFFIX, SecretEngine } from '../../src/rotation/private/contract';
 
 const USERNAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

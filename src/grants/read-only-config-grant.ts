@@ -6,14 +6,12 @@ import { Construct } from 'constructs';
 import { ConfigConsumer } from './config-consumer';
 import { ConfigExtensionOptions } from './config-extension';
 import { ISecureParameterTree } from '../parameter-tree';
-import { acknowledgeGrantWildcards } from '../private/grant-acknowledgements';
-import { attachExtension, paramsAndSecretsLayer } from '../private/grant-extension';
-import {
-  chunkStatements, GrantChunk, MANAGED_POLICIES_PER_IDENTITY, MANAGED_POLICY_MAX_CHARS, packIntoChunks,
-  toPolicyStatements,
-} from '../private/grant-policy';
-import { GrantStatement } from '../private/managed-policy-grant';
-import { secretPolicyArn } from '../private/secret-grant-statements';
+import { acknowledgeGrantWildcards } from './private/acknowledgements';
+import { attachExtension, paramsAndSecretsLayer } from './private/extension';
+import { chunkStatements, GrantChunk, packIntoChunks } from './private/policy';
+import { GrantStatement } from '../private/grant-statement';
+import { MANAGED_POLICIES_PER_IDENTITY, MANAGED_POLICY_MAX_CHARS, toPolicyStatements } from '../private/policy-size';
+import { secretPolicyArn } from '../private/secret-read-statements';
 
 /**
  * A part of a parameter tree to read.

@@ -1,6 +1,6 @@
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { ParameterKind, ParameterTierName } from '../private/parameter-tree-contract';
-import { ParameterDefinition } from '../private/parameter-tree-definition';
+import { ParameterKind, ParameterTierName } from './private/contract';
+import { ParameterDefinition } from './private/definition';
 import {
   validateBase64,
   validateDescription,
@@ -8,7 +8,7 @@ import {
   validateNoDynamicReference,
   validateStringListItems,
   validateTagKeys,
-} from '../private/parameter-tree-validation';
+} from './private/validation';
 
 /**
  * Parameter Store tiers.

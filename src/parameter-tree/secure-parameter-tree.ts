@@ -18,8 +18,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ParameterTier, ParameterValue } from './parameter-value';
-import { grantThroughManagedPolicy, managedReadPolicy } from '../private/managed-policy-grant';
-import { acknowledgePathWildcards } from '../private/parameter-tree-acknowledgements';
+import { grantThroughManagedPolicy, managedReadPolicy } from '../private/identity-policy';
+import { acknowledgePathWildcards } from './private/acknowledgements';
 import {
   ParameterKind,
   ParameterSpec,
@@ -27,9 +27,10 @@ import {
   TagSpec,
   TREE_RESOURCE_TYPE,
   TreeResourceProperties,
-} from '../private/parameter-tree-contract';
-import { isSecureKind, ParameterDefinition } from '../private/parameter-tree-definition';
-import { ssmServiceName, treeReadStatements } from '../private/parameter-tree-grant-statements';
+} from './private/contract';
+import { isSecureKind, ParameterDefinition } from './private/definition';
+import { ssmServiceName, treeReadStatements } from '../private/parameter-read-statements';
+import { ReconcilerProvider } from './private/reconciler-provider';
 import {
   validateDescription,
   validateFullName,
@@ -38,8 +39,7 @@ import {
   validateRemovalPolicy,
   validateTreePath,
   validateValueSize,
-} from '../private/parameter-tree-validation';
-import { ReconcilerProvider } from '../private/reconciler-provider';
+} from './private/validation';
 
 /** A Parameter Store hierarchy, built in this app or imported with `SecureParameterTree.fromPath`. */
 export interface ISecureParameterTree extends IResource {

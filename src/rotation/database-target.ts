@@ -1,7 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { DatabaseEngine } from './database-engine';
-import { engineFromRdsEngineType } from '../private/rotation-engines';
+import { engineFromRdsEngineType } from './private/engines';
 
 /**
  * A database reached at a host and port, outside Amazon RDS or not managed by this app.

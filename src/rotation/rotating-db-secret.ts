@@ -13,22 +13,22 @@ import { DatabaseTarget, DatabaseTargetConfig } from './database-target';
 import { RotationStrategy } from './rotation-strategy';
 import { ParameterValue, SecureParameterTree } from '../parameter-tree';
 import { roleWithoutDependsOn } from '../private/function-role';
-import { grantThroughManagedPolicy } from '../private/managed-policy-grant';
+import { grantThroughManagedPolicy } from '../private/identity-policy';
 import {
   acknowledgeDeployTimePortIngress,
   acknowledgeRotationFunction,
   acknowledgeRotationPolicy,
-} from '../private/rotation-acknowledgements';
-import { rotationErrorsAlarm, rotationFailedRule } from '../private/rotation-alerts';
-import { RDS_CA_BUNDLE, ROTATION_ENV } from '../private/rotation-contract';
-import { engineFacts } from '../private/rotation-engines';
-import { RotationMysqlFunction } from '../private/rotation-mysql-function';
-import { logsKeyPolicyStatement, rotationStatements } from '../private/rotation-permissions';
-import { RotationPostgresFunction } from '../private/rotation-postgres-function';
-import { ResolvedSettings, resolveSettings } from '../private/rotation-settings';
-import { validatePublishPrefix } from '../private/rotation-validation';
-import { secretsManagerEndpointFor } from '../private/rotation-vpc-endpoint';
-import { secretReadStatements } from '../private/secret-grant-statements';
+} from './private/acknowledgements';
+import { rotationErrorsAlarm, rotationFailedRule } from './private/alerts';
+import { RDS_CA_BUNDLE, ROTATION_ENV } from './private/contract';
+import { engineFacts } from './private/engines';
+import { RotationMysqlFunction } from './private/mysql-function';
+import { logsKeyPolicyStatement, rotationStatements } from './private/permissions';
+import { RotationPostgresFunction } from './private/postgres-function';
+import { ResolvedSettings, resolveSettings } from './private/settings';
+import { validatePublishPrefix } from './private/validation';
+import { secretsManagerEndpointFor } from './private/vpc-endpoint';
+import { secretReadStatements } from '../private/secret-read-statements';
 
 /**
  * A database user's credentials in Secrets Manager, rotated on a schedule.

@@ -12,7 +12,7 @@ import { App } from 'aws-cdk-lib';
 import { buildEcommerceApp } from '../../examples/ecommerce/app';
 import { handleTreeEvent } from '../../lambda-handlers/parameter-tree/reconciler';
 import { Redactor } from '../../lambda-handlers/shared/redaction';
-import { TREE_RESOURCE_TYPE, TreeResourceProperties } from '../../src/private/parameter-tree-contract';
+import { TREE_RESOURCE_TYPE, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
 import { filesContaining } from '../support/compliance';
 import { describeWithServices } from '../support/services';
 

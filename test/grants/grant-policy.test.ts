@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { estimatedPolicySize, mergeStatements } from '../../src/private/grant-policy';
+import { mergeStatements } from '../../src/grants/private/policy';
+import { estimatedPolicySize } from '../../src/private/policy-size';
 
 describe('grant policy statements', () => {
   test('merges statements with the same actions and conditions into one listing every resource', () => {

@@ -13,7 +13,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { handleTreeEvent, TreeEvent } from '../../lambda-handlers/parameter-tree/reconciler';
 import { Redactor } from '../../lambda-handlers/shared/redaction';
 import { ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
-import { OWNER_TAG, PLACEHOLDER_VALUE, TREE_RESOURCE_TYPE, TreeResourceProperties } from '../../src/private/parameter-tree-contract';
+import { OWNER_TAG, PLACEHOLDER_VALUE, TREE_RESOURCE_TYPE, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
 import { filesContaining } from '../support/compliance';
 import { describeWithServices } from '../support/services';
 

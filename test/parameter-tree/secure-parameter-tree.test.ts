@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ACCOUNT, newStack, REGION } from './fixtures';
 import { ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
-import { PLACEHOLDER_VALUE, TREE_RESOURCE_TYPE } from '../../src/private/parameter-tree-contract';
+import { PLACEHOLDER_VALUE, TREE_RESOURCE_TYPE } from '../../src/parameter-tree/private/contract';
 
 const ssmArn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:${REGION}:${ACCOUNT}:parameter${name}`]] });
 const ssmViaService = { 'Fn::Join': ['', [`ssm.${REGION}.`, { Ref: 'AWS::URLSuffix' }]] };

@@ -8,10 +8,10 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { externalEndpoint, postgresInstance, stackWithVpc } from './fixtures';
 import { SecureParameterTree } from '../../src/parameter-tree';
-import { DEFAULT_EXCLUDE_CHARACTERS, RDS_CA_BUNDLE } from '../../src/private/rotation-contract';
-import { RotationMysqlFunction } from '../../src/private/rotation-mysql-function';
-import { RotationPostgresFunction } from '../../src/private/rotation-postgres-function';
 import { DatabaseEngine, DatabaseTarget, RotatingDbSecret, RotatingDbSecretProps, RotationStrategy } from '../../src/rotation';
+import { DEFAULT_EXCLUDE_CHARACTERS, RDS_CA_BUNDLE } from '../../src/rotation/private/contract';
+import { RotationMysqlFunction } from '../../src/rotation/private/mysql-function';
+import { RotationPostgresFunction } from '../../src/rotation/private/postgres-function';
 
 /** A PostgreSQL instance in a new VPC with one RotatingDbSecret on it. */
 function rotatedPostgres(overrides: Partial<RotatingDbSecretProps> = {}) {

@@ -2,9 +2,9 @@ import { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { ENV } from './fixtures';
-import { engineFromRdsEngineType } from '../../src/private/rotation-engines';
-import { secretPolicyArn, secretReadStatements } from '../../src/private/secret-grant-statements';
+import { secretPolicyArn, secretReadStatements } from '../../src/private/secret-read-statements';
 import { DatabaseEngine } from '../../src/rotation';
+import { engineFromRdsEngineType } from '../../src/rotation/private/engines';
 
 describe('secretReadStatements', () => {
   test('reads the value and metadata of the secret, and decrypts its key through Secrets Manager only', () => {

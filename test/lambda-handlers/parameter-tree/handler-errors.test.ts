@@ -14,7 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { context, createEvent, deleteEvent, ResponseCollector } from './harness';
 import { createTreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
-import { ParameterKind, ParameterSpec, TreeResourceProperties } from '../../../src/private/parameter-tree-contract';
+import { ParameterKind, ParameterSpec, TreeResourceProperties } from '../../../src/parameter-tree/private/contract';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const CANARY = 'CANARY-mock-3e9b-literal';

@@ -1,5 +1,5 @@
 import { generationOf, parsePhysicalId, physicalIdOf, specLabelOf } from '../../../lambda-handlers/parameter-tree/hashing';
-import { ParameterKind, ParameterSpec } from '../../../src/private/parameter-tree-contract';
+import { ParameterKind, ParameterSpec } from '../../../src/parameter-tree/private/contract';
 
 const KEY = 'arn:aws:kms:us-east-1:123456789012:key/1111';
 const OTHER_KEY = 'arn:aws:kms:us-east-1:123456789012:key/2222';

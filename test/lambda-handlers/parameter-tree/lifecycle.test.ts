@@ -28,7 +28,7 @@ import {
   ParameterSpec,
   PLACEHOLDER_VALUE,
   TreeResourceProperties,
-} from '../../../src/private/parameter-tree-contract';
+} from '../../../src/parameter-tree/private/contract';
 import { describeWithServices } from '../../support/services';
 
 const CANARY_ENCRYPTED = 'CANARY-7f3a-encrypted-plaintext';

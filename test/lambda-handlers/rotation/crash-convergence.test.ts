@@ -9,7 +9,7 @@ import { PrivatePostgres, startPrivatePostgres } from './support/private-postgre
 import { RotationDriver } from './support/rotation-driver';
 import { beginRotation, bridge, createDbSecret, secretAt, secretsManager, versionStages } from './support/secrets';
 import { ROTATION_STEPS } from '../../../lambda-handlers/rotation/types';
-import { DbSecretValue } from '../../../src/private/rotation-contract';
+import { DbSecretValue } from '../../../src/rotation/private/contract';
 import { describeWithServices } from '../../support/services';
 
 type Strategy = 'single user' | 'alternating users';

@@ -12,7 +12,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { createRotationHandler } from '../../../lambda-handlers/rotation/handler';
 import { DatabaseAdapter } from '../../../lambda-handlers/rotation/types';
-import { SecretEngine } from '../../../src/private/rotation-contract';
+import { SecretEngine } from '../../../src/rotation/private/contract';
 
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:app-db';
 const MASTER_ID = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:master-db';

@@ -4,7 +4,7 @@ import { PrivatePostgres, startPrivatePostgres } from './support/private-postgre
 import { RotationDriver } from './support/rotation-driver';
 import { beginRotation, createDbSecret, secretAt, versionStages } from './support/secrets';
 import { RoundTripCounter } from '../../../lambda-handlers/rotation/types';
-import { SecretEngine, TlsMode } from '../../../src/private/rotation-contract';
+import { SecretEngine, TlsMode } from '../../../src/rotation/private/contract';
 import { describeWithServices } from '../../support/services';
 
 type Strategy = 'single user' | 'alternating users';

@@ -6,7 +6,7 @@ import {
   validateAlternatingPair,
   validateUsername,
 } from '../../../lambda-handlers/rotation/usernames';
-import { SecretEngine } from '../../../src/private/rotation-contract';
+import { SecretEngine } from '../../../src/rotation/private/contract';
 
 const CANARY_PASSWORD = 'CANARY-pw-7f3a91';
 

@@ -9,7 +9,7 @@ import { PrivatePostgres } from './private-postgres';
 import { MysqlAdapter } from '../../../../lambda-handlers/rotation/mysql-adapter';
 import { PostgresAdapter } from '../../../../lambda-handlers/rotation/postgres-adapter';
 import { DatabaseAdapter, RoundTripCounter } from '../../../../lambda-handlers/rotation/types';
-import { SecretEngine, TlsMode, DbSecretValue } from '../../../../src/private/rotation-contract';
+import { SecretEngine, TlsMode, DbSecretValue } from '../../../../src/rotation/private/contract';
 import { MARIADB_ADMIN } from '../../../support/services';
 
 export interface TestDatabase {

@@ -19,7 +19,7 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { DbSecretValue } from '../../../../src/private/rotation-contract';
+import { DbSecretValue } from '../../../../src/rotation/private/contract';
 
 export const secretsManager = new SecretsManagerClient({});
 

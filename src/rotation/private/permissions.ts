@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { secretPolicyArn, viaSecretsManager } from './secret-grant-statements';
+import { secretPolicyArn, viaSecretsManager } from '../../private/secret-read-statements';
 
 export interface RotationPermissionsInput {
   readonly secret: secretsmanager.ISecret;

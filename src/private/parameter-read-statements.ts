@@ -5,7 +5,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
-import { GrantStatement } from './managed-policy-grant';
+import { GrantStatement } from './grant-statement';
 
 /** What the statements need to know of a tree (`ISecureParameterTree` satisfies it). */
 export interface ReadableParameterTree extends IConstruct {

@@ -8,10 +8,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
-import { roleWithoutDependsOn } from './function-role';
-import { acknowledgeReconcilerFunction } from './parameter-tree-acknowledgements';
-import { RECONCILER_ENV } from './parameter-tree-contract';
-import { ParameterTreeReconcilerFunction } from './parameter-tree-reconciler-function';
+import { acknowledgeReconcilerFunction } from './acknowledgements';
+import { RECONCILER_ENV } from './contract';
+import { ParameterTreeReconcilerFunction } from './reconciler-function';
+import { roleWithoutDependsOn } from '../../private/function-role';
 
 /** Id of the provider under its stack. Part of the construct tree, so part of the public API. */
 export const RECONCILER_PROVIDER_ID = 'CdkSecureConfigParameterTreeReconciler';

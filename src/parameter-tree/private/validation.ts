@@ -7,7 +7,7 @@
  * half-way through a deployment for a reason that was knowable at synth time.
  */
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
-import { ParameterTierName } from './parameter-tree-contract';
+import { ParameterTierName } from './contract';
 
 /** Characters Parameter Store accepts in a parameter name, '/' included. */
 const NAME_CHARACTERS = /^[a-zA-Z0-9_.\-/]+$/;

@@ -1,5 +1,5 @@
-import { SecretEngine } from './rotation-contract';
-import { DatabaseEngine } from '../rotation/database-engine';
+import { SecretEngine } from './contract';
+import { DatabaseEngine } from '../database-engine';
 
 /** What RotatingDbSecret needs to know about each engine. */
 export interface EngineFacts {

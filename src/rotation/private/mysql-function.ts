@@ -19,7 +19,7 @@ export class RotationMysqlFunction extends lambda.Function {
       ...props,
       runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(path.join(__dirname, '../../assets/lambda-handlers/rotation-mysql.lambda')),
+      code: lambda.Code.fromAsset(path.join(__dirname, '../../../assets/lambda-handlers/rotation-mysql.lambda')),
     });
   }
 }

@@ -3,10 +3,10 @@
  * value received, and skips values that are unresolved tokens (known only at deploy time).
  */
 import { Duration, Token } from 'aws-cdk-lib';
-import { CLONE_SUFFIX } from './rotation-contract';
-import { engineFacts } from './rotation-engines';
-import { DatabaseEngine } from '../rotation/database-engine';
-import { RotationStrategy } from '../rotation/rotation-strategy';
+import { CLONE_SUFFIX } from './contract';
+import { engineFacts } from './engines';
+import { DatabaseEngine } from '../database-engine';
+import { RotationStrategy } from '../rotation-strategy';
 
 export const MIN_PASSWORD_LENGTH = 16;
 export const MAX_PASSWORD_LENGTH = 128;

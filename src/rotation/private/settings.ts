@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { DEFAULT_EXCLUDE_CHARACTERS, DEFAULT_PASSWORD_LENGTH } from './rotation-contract';
+import { DEFAULT_EXCLUDE_CHARACTERS, DEFAULT_PASSWORD_LENGTH } from './contract';
 import {
   validateDatabaseName,
   validateExcludeCharacters,
@@ -10,11 +10,10 @@ import {
   validatePort,
   validateRotationSchedule,
   validateUsername,
-} from './rotation-validation';
-import { DatabaseEngine } from '../rotation/database-engine';
-import type { DatabaseTargetConfig } from '../rotation/database-target';
-import type { RotatingDbSecretProps } from '../rotation/rotating-db-secret';
-import { RotationStrategy } from '../rotation/rotation-strategy';
+} from './validation';
+import { DatabaseEngine } from '../database-engine';
+import type { DatabaseTarget, DatabaseTargetConfig } from '../database-target';
+import { RotationStrategy } from '../rotation-strategy';
 
 /** The props with defaults applied and checked. */
 export interface ResolvedSettings {
@@ -29,7 +28,26 @@ export interface ResolvedSettings {
   readonly vpcSubnets?: ec2.SubnetSelection;
 }
 
-export function resolveSettings(props: RotatingDbSecretProps): ResolvedSettings {
+/**
+ * The props `resolveSettings` reads, as `RotatingDbSecretProps` declares them. Declared here rather
+ * than imported so this module does not import the construct that imports it.
+ */
+export interface RotationSettingsInput {
+  readonly target: DatabaseTarget;
+  readonly engine?: DatabaseEngine;
+  readonly strategy?: RotationStrategy;
+  readonly username: string;
+  readonly databaseName: string;
+  readonly masterSecret?: unknown;
+  readonly passwordLength?: number;
+  readonly excludeCharacters?: string;
+  readonly rotationSchedule?: Duration;
+  readonly removalPolicy?: RemovalPolicy;
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+}
+
+export function resolveSettings(props: RotationSettingsInput): ResolvedSettings {
   const target = props.target.config;
   const engine = resolveEngine(props.engine, target);
   const strategy = props.strategy ?? RotationStrategy.SINGLE_USER;

@@ -4,7 +4,7 @@
  */
 import { Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { acknowledgeSynchronousFunction } from './nag-acknowledgements';
+import { acknowledgeSynchronousFunction } from '../../private/nag-acknowledgements';
 
 const WILDCARD_ACTIONS_REASON =
   "Only secretsmanager:GetRandomPassword and Lambda's VPC network-interface actions use '*': "

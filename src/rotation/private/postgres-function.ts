@@ -19,7 +19,7 @@ export class RotationPostgresFunction extends lambda.Function {
       ...props,
       runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(path.join(__dirname, '../../assets/lambda-handlers/rotation-postgres.lambda')),
+      code: lambda.Code.fromAsset(path.join(__dirname, '../../../assets/lambda-handlers/rotation-postgres.lambda')),
     });
   }
 }

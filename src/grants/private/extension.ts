@@ -1,6 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { ConfigExtensionOptions } from '../grants/config-extension';
+import type { ConfigExtensionOptions } from '../config-extension';
 
 /** The extension's maximum cache TTL. */
 export const EXTENSION_MAX_TTL_SECONDS = 300;

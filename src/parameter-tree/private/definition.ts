@@ -3,7 +3,7 @@
  * Kept out of the public API: users build values through `ParameterValue`'s factories only.
  */
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { ParameterKind, ParameterTierName } from './parameter-tree-contract';
+import { ParameterKind, ParameterTierName } from './contract';
 
 export interface GeneratorDefinition {
   readonly length: number;

@@ -1,17 +1,11 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { estimatedDocumentSize, MANAGED_POLICY_MAX_CHARS } from './grant-policy';
+import { GrantStatement } from './grant-statement';
+import { estimatedDocumentSize, MANAGED_POLICY_MAX_CHARS } from './policy-size';
 
 /** Id of the managed policy that collects every cdk-secure-config grant of one identity. */
 export const READ_POLICY_ID = 'SecureConfigReadPolicy';
-
-/** One statement of a grant, in the shape `iam.Grant.addToPrincipal` takes. */
-export interface GrantStatement {
-  readonly actions: string[];
-  readonly resourceArns: string[];
-  readonly conditions?: Record<string, Record<string, unknown>>;
-}
 
 type Identity =
   | { kind: 'role'; identity: iam.IRole }

@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { GrantStatement } from './managed-policy-grant';
+import { GrantStatement } from './grant-statement';
 
 /**
  * The ARN to put in a policy for `secret`. A secret imported by name or partial ARN has no full

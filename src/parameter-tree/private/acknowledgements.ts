@@ -4,7 +4,7 @@
  * ARN at a time, so that any other wildcard still raises AwsSolutions-IAM5.
  */
 import { IConstruct } from 'constructs';
-import { acknowledgeSynchronousFunction, acknowledgeWildcardResources } from './nag-acknowledgements';
+import { acknowledgeSynchronousFunction, acknowledgeWildcardResources } from '../../private/nag-acknowledgements';
 
 const PATH_WILDCARD_REASON =
   "'<path>/*' is the tree's own hierarchy (never '<path>*', which would match sibling paths); "

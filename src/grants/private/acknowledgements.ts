@@ -3,8 +3,8 @@
  * that holds them, so that any other wildcard still raises AwsSolutions-IAM5.
  */
 import { IConstruct } from 'constructs';
-import { GrantStatement } from './managed-policy-grant';
-import { acknowledgeWildcardResources } from './nag-acknowledgements';
+import { GrantStatement } from '../../private/grant-statement';
+import { acknowledgeWildcardResources } from '../../private/nag-acknowledgements';
 
 const WILDCARD_REASON =
   "A grant's wildcards are its scope: '<path>/*' is the granted subtree (never '<path>*', which "
