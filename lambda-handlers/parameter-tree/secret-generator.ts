@@ -3,11 +3,7 @@
  * so every allowed character is equally likely (no modulo bias).
  */
 import { randomInt } from 'crypto';
-
-const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const DIGITS = '0123456789';
-/** The printable ASCII punctuation, the same set Secrets Manager's password generator uses. */
-const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
+import { generatorCharacters, MIN_GENERATOR_CHARACTERS } from '../../src/parameter-tree/private/contract';
 
 /** Parameter Store's value limit of the Advanced tier, in characters of this ASCII charset. */
 export const MAX_GENERATED_LENGTH = 8_192;
@@ -20,9 +16,7 @@ export interface GeneratorOptions {
 
 /** The characters a generated secret may contain, each once, in a fixed order. */
 export function allowedCharacters(options: Pick<GeneratorOptions, 'excludeCharacters' | 'excludePunctuation'>): string {
-  const base = LETTERS + DIGITS + (options.excludePunctuation ? '' : PUNCTUATION);
-  const excluded = new Set(options.excludeCharacters);
-  return [...base].filter((c) => !excluded.has(c)).join('');
+  return generatorCharacters(options.excludeCharacters, options.excludePunctuation);
 }
 
 /**
@@ -35,8 +29,8 @@ export function generateSecret(options: GeneratorOptions, draw: (max: number) =>
     throw new Error(`Generator \`Length\` must be an integer from 1 to ${MAX_GENERATED_LENGTH}, got: '${options.length}'`);
   }
   const charset = allowedCharacters(options);
-  if (charset.length < 2) {
-    throw new Error(`Generator \`ExcludeCharacters\` leaves fewer than 2 characters to choose from, got: '${options.excludeCharacters}'`);
+  if (charset.length < MIN_GENERATOR_CHARACTERS) {
+    throw new Error(`Generator \`ExcludeCharacters\` leaves fewer than ${MIN_GENERATOR_CHARACTERS} characters to choose from, got: '${options.excludeCharacters}'`);
   }
   for (;;) {
     let value = '';

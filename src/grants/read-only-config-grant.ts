@@ -5,11 +5,12 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ConfigConsumer } from './config-consumer';
 import { ConfigExtensionOptions } from './config-extension';
-import { ISecureParameterTree } from '../parameter-tree';
+import { ISecureParameterTree, SecureParameterTree } from '../parameter-tree';
 import { acknowledgeGrantWildcards } from './private/acknowledgements';
 import { attachExtension, paramsAndSecretsLayer } from './private/extension';
 import { chunkStatements, GrantChunk, packIntoChunks } from './private/policy';
 import { GrantStatement } from '../private/grant-statement';
+import { describeReceived, optionalBoolean, requireArray, requireDefined, requireObject, requireString } from '../private/input-checks';
 import { MANAGED_POLICIES_PER_IDENTITY, MANAGED_POLICY_MAX_CHARS, toPolicyStatements } from '../private/policy-size';
 import { secretPolicyArn } from '../private/secret-read-statements';
 
@@ -116,12 +117,21 @@ export class ReadOnlyConfigGrant extends Construct {
 
   constructor(scope: Construct, id: string, props: ReadOnlyConfigGrantProps) {
     super(scope, id);
-    const subtrees = props.parameters ?? [];
-    const secrets = props.secrets ?? [];
+    requireDefined(props, 'props');
+    requireDefined(props.consumer, 'consumer');
+    const subtrees = requireArray(props.parameters ?? [], 'parameters') as ConfigSubtree[];
+    const secrets = requireArray(props.secrets ?? [], 'secrets') as secretsmanager.ISecret[];
+    secrets.forEach((secret, index) => {
+      if (typeof (secret as Partial<secretsmanager.ISecret> | null)?.secretArn !== 'string') {
+        throw new Error(`\`secrets[${index}]\` must be a secretsmanager.ISecret, got: ${describeReceived(secret)}`);
+      }
+    });
+    optionalBoolean(props.allowDescribeParameters, 'allowDescribeParameters');
+    optionalBoolean(props.extensionEnabled, 'extensionEnabled');
     if (subtrees.length === 0 && secrets.length === 0) {
       throw new Error('`parameters` and `secrets` are both empty, got: [] and []: give the consumer at least one subtree or secret to read');
     }
-    subtrees.forEach((entry, index) => validateSubtree(entry.subtree, index));
+    subtrees.forEach((entry, index) => validateSubtreeEntry(entry, index));
     // Checked before anything is attached, so a bad setting never leaves a half-built grant.
     const fn = props.consumer._function;
     if (fn) claimFunction(fn, this);
@@ -207,14 +217,22 @@ function distinct(values: string[]): string[] {
 
 const SUBTREE_PATTERN = /^[a-zA-Z0-9_.-]+(\/[a-zA-Z0-9_.-]+)*$/;
 
-function validateSubtree(subtree: string | undefined, index: number): void {
+function validateSubtreeEntry(entry: ConfigSubtree, index: number): void {
+  requireObject(entry, `parameters[${index}]`);
+  if (typeof requireDefined(entry.tree, `parameters[${index}].tree`).path !== 'string') {
+    throw new Error(`\`parameters[${index}].tree\` must be a SecureParameterTree or ISecureParameterTree, got: ${describeReceived(entry.tree)}`);
+  }
+  const subtree = entry.subtree;
   if (subtree === undefined) return;
-  if (!SUBTREE_PATTERN.test(subtree)) {
+  requireString(subtree, `parameters[${index}].subtree`);
+  if (!SUBTREE_PATTERN.test(subtree) || subtree.split('/').some((level) => level === '.' || level === '..')) {
     throw new Error(
       `\`parameters[${index}].subtree\` must be a path relative to the tree (segments of a-z, A-Z, 0-9, '_', '.', '-' ` +
-      `separated by single '/', no leading or trailing '/', no wildcard), got: '${subtree}'`,
+      `separated by single '/', no leading or trailing '/', no '.' or '..' level, no wildcard), got: '${subtree}'`,
     );
   }
+  // A tree built in this app knows its parameters: it checks at synthesis that the subtree holds one.
+  if (entry.tree instanceof SecureParameterTree) entry.tree._recordGrantedSubtree(subtree, `\`parameters[${index}].subtree\``);
 }
 
 function subtreePath(entry: ConfigSubtree): string {

@@ -5,10 +5,14 @@ import {
   validateBase64,
   validateDescription,
   validateGeneratedLength,
+  validateGeneratorCharacters,
   validateNoDynamicReference,
+  validateNotEmpty,
   validateStringListItems,
-  validateTagKeys,
+  validateTags,
+  validateTier,
 } from './private/validation';
+import { describeReceived, requireObject, requireString } from '../private/input-checks';
 
 /**
  * Parameter Store tiers.
@@ -105,6 +109,8 @@ export abstract class ParameterValue {
    * @param value the value; may be a token resolved by CloudFormation
    */
   public static string(value: string, options: ParameterOptions = {}): ParameterValue {
+    requireString(value, 'value');
+    validateNotEmpty(value, 'value');
     validateNoDynamicReference(value, 'value');
     return new DefinedParameterValue({ ...common(options), kind: ParameterKind.STRING, value });
   }
@@ -127,8 +133,11 @@ export abstract class ParameterValue {
    * template, the custom resource's response or any log.
    */
   public static generatedSecret(options: GeneratedSecretOptions = {}): ParameterValue {
+    requireObject(options, 'options');
     const length = options.length ?? DEFAULT_GENERATED_LENGTH;
     validateGeneratedLength(length);
+    validateGeneratorCharacters(options.excludeCharacters ?? '', options.excludePunctuation);
+    if (options.generation !== undefined) requireString(options.generation, 'generation');
     return new DefinedParameterValue({
       ...common(options),
       kind: ParameterKind.GENERATED,
@@ -161,6 +170,9 @@ export abstract class ParameterValue {
    */
   public static encryptedSecret(ciphertext: string, options: EncryptedSecretOptions = {}): ParameterValue {
     validateBase64(ciphertext);
+    if (options?.key !== undefined && typeof options.key?.keyArn !== 'string') {
+      throw new Error(`\`key\` must be a kms.IKey, got: ${describeReceived(options.key)}`);
+    }
     return new DefinedParameterValue({
       ...common(options),
       kind: ParameterKind.ENCRYPTED,
@@ -177,6 +189,8 @@ export abstract class ParameterValue {
    * `cdk-secure-config:unsafePlainTextSecret`.
    */
   public static unsafePlainTextSecret(value: string, options: ParameterOptions = {}): ParameterValue {
+    requireString(value, 'value');
+    validateNotEmpty(value, 'value');
     validateNoDynamicReference(value, 'value', () => '<a secret value, not shown>');
     return new DefinedParameterValue({ ...common(options), kind: ParameterKind.UNSAFE_LITERAL, value });
   }
@@ -201,8 +215,9 @@ function common(options: ParameterOptions): Pick<ParameterDefinition, 'descripti
   if (options.description !== undefined) {
     validateDescription(options.description, 'description');
   }
-  validateTagKeys(Object.keys(options.tags ?? {}));
+  requireObject(options, 'options');
+  if (options.tags !== undefined) validateTags(requireObject(options.tags, 'tags'));
   // The enum's values are the SSM API's tier names (the contract's `ParameterTierName`).
-  const tier = options.tier as ParameterTierName | undefined;
+  const tier: ParameterTierName | undefined = options.tier === undefined ? undefined : validateTier(options.tier, 'tier');
   return { description: options.description, tier, tags: { ...options.tags } };
 }

@@ -20,6 +20,7 @@ import { Construct } from 'constructs';
 import { ParameterTier, ParameterValue } from './parameter-value';
 import { grantThroughManagedPolicy, managedReadPolicy } from '../private/identity-policy';
 import { acknowledgePathWildcards } from './private/acknowledgements';
+import { collisionProblems, PlacedTree } from './private/collisions';
 import {
   ParameterKind,
   ParameterSpec,
@@ -35,11 +36,13 @@ import {
   validateDescription,
   validateFullName,
   validateRelativeName,
-  tagKeyProblem,
+  tagsProblem,
   validateRemovalPolicy,
+  validateTier,
   validateTreePath,
   validateValueSize,
 } from './private/validation';
+import { describeReceived, optionalBoolean, requireDefined, requireObject } from '../private/input-checks';
 
 /** A Parameter Store hierarchy, built in this app or imported with `SecureParameterTree.fromPath`. */
 export interface ISecureParameterTree extends IResource {
@@ -187,7 +190,7 @@ abstract class SecureParameterTreeBase extends Resource implements ISecureParame
   public grantRead(grantee: iam.IGrantable, subtree?: string): iam.Grant {
     if (subtree !== undefined) {
       validateRelativeName(subtree, 'subtree');
-      this._recordGrantedSubtree(subtree);
+      this._recordGrantedSubtree(subtree, '`subtree` of grantRead');
     }
     const statements = treeReadStatements(this, subtree);
     const grant = grantThroughManagedPolicy(grantee, statements);
@@ -202,9 +205,11 @@ abstract class SecureParameterTreeBase extends Resource implements ISecureParame
    * A tree built in this app checks at synthesis that the subtree holds a parameter; an
    * imported one cannot know its parameters.
    *
+   * @param subtree the granted subtree, relative to the tree
+   * @param property what asked for it, for the message, e.g. '`subtree` of grantRead'
    * @internal
    */
-  protected _recordGrantedSubtree(_subtree: string): void {}
+  public _recordGrantedSubtree(_subtree: string, _property: string): void {}
 
   /** `arn:<partition>:ssm:<region>:<account>:parameter/<name without leading slash>`. */
   private arnOfName(fullName: string): string {
@@ -269,23 +274,29 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   private readonly key: kms.IKey;
   private readonly tier: ParameterTierName;
   private readonly defaultDescription?: string;
+  private readonly defaultKeyAlias?: string;
   private readonly parameters = new Map<string, ParameterDefinition>();
-  private readonly grantedSubtrees = new Set<string>();
+  /** Granted subtrees, with what asked for each. */
+  private readonly grantedSubtrees = new Map<string, string>();
   private readonly ciphertextKeyArns = new Set<string>();
   private readonly reconcilerPolicy: iam.ManagedPolicy;
   private readonly resource: CfnResource;
 
   constructor(scope: Construct, id: string, props: SecureParameterTreeProps) {
     super(scope, id);
+    requireDefined(props, 'props');
     validateTreePath(props.path);
     if (props.description !== undefined) {
       validateDescription(props.description, 'description');
     }
     const removalPolicy = validateRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    optionalBoolean(props.adoptExistingParameters, 'adoptExistingParameters');
+    validateKey(props.encryptionKey, 'encryptionKey');
 
     this.path = props.path;
-    this.tier = (props.tier ?? ParameterTier.STANDARD) as ParameterTierName;
+    this.tier = validateTier(props.tier ?? ParameterTier.STANDARD, 'tier');
     this.defaultDescription = props.description;
+    this.defaultKeyAlias = props.encryptionKey ? undefined : keyAliasFor(this.path);
     this.key = props.encryptionKey ?? this.createDefaultKey();
     this.encryptionKey = this.key;
     this.tags = new TagManager(TagType.KEY_VALUE, TREE_RESOURCE_TYPE);
@@ -313,12 +324,23 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     // The reconciler may only run once it holds this tree's permissions.
     this.resource.node.addDependency(this.reconcilerPolicy);
 
-    for (const [relativeName, value] of Object.entries(props.parameters ?? {})) {
-      this.addParameter(relativeName, value);
+    for (const [relativeName, value] of Object.entries(requireObject(props.parameters ?? {}, 'parameters'))) {
+      this.addParameter(relativeName, value as ParameterValue);
     }
     this.node.addValidation({ validate: () => this.validateGrantedSubtrees() });
     // Tags reach the tree through aspects, so they are only known at synthesis.
-    this.node.addValidation({ validate: () => [tagKeyProblem(Object.keys(this.tags.tagValues()), 'tags')].filter((p): p is string => p !== undefined) });
+    this.node.addValidation({ validate: () => this.tagProblems() });
+    this.node.addValidation({ validate: () => collisionProblems(this._placement(), treesOfApp(this).map((tree) => tree._placement())) });
+  }
+
+  /**
+   * Where this tree sits, for the collision check between the trees of an app.
+   *
+   * @internal
+   */
+  public _placement(): PlacedTree {
+    const stack = Stack.of(this);
+    return { nodePath: this.node.path, path: this.path, environment: `${stack.account}/${stack.region}`, defaultKeyAlias: this.defaultKeyAlias };
   }
 
   /**
@@ -329,6 +351,9 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
    */
   public addParameter(relativeName: string, value: ParameterValue): void {
     const fullName = this.parameterName(relativeName);
+    if (!(value instanceof ParameterValue)) {
+      throw new Error(`the value of '${relativeName}' must be a ParameterValue (ParameterValue.string(...), generatedSecret(...), ...), got: ${describeReceived(value)}`);
+    }
     if (this.parameters.has(relativeName)) {
       throw new Error(`\`relativeName\` must be unique in the tree, got: '${relativeName}', which '${this.path}' already holds`);
     }
@@ -386,8 +411,8 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   }
 
   /** @internal */
-  protected _recordGrantedSubtree(subtree: string): void {
-    this.grantedSubtrees.add(subtree);
+  public _recordGrantedSubtree(subtree: string, property: string): void {
+    if (!this.grantedSubtrees.has(subtree)) this.grantedSubtrees.set(subtree, property);
   }
 
   private createDefaultKey(): kms.Key {
@@ -477,14 +502,34 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     };
   }
 
+  /** The tree's tags (known once aspects ran) with each parameter's own, against AWS's tag limits. */
+  private tagProblems(): string[] {
+    const treeTags = this.tags.tagValues();
+    const problems = [tagsProblem(treeTags, 'tags')];
+    for (const [name, definition] of this.parameters) {
+      problems.push(tagsProblem({ ...treeTags, ...definition.tags }, `tags of '${name}' (the tree's and its own)`));
+    }
+    return problems.filter((p): p is string => p !== undefined);
+  }
+
   private validateGrantedSubtrees(): string[] {
     const names = [...this.parameters.keys()];
     return [...this.grantedSubtrees]
-      .filter((subtree) => !Token.isUnresolved(subtree))
-      .filter((subtree) => !names.some((name) => name === subtree || name.startsWith(`${subtree}/`)))
-      .map((subtree) => `\`subtree\` of grantRead must hold at least one parameter of the tree '${this.path}', got: '${subtree}'. ` +
+      .filter(([subtree]) => !Token.isUnresolved(subtree))
+      .filter(([subtree]) => !names.some((name) => name === subtree || name.startsWith(`${subtree}/`)))
+      .map(([subtree, property]) => `${property} must hold at least one parameter of the tree '${this.path}', got: '${subtree}'. ` +
         `The tree holds: ${names.length > 0 ? names.sort().join(', ') : 'no parameters'}.`);
   }
+}
+
+function validateKey(key: kms.IKey | undefined, property: string): void {
+  if (key !== undefined && typeof (key as Partial<kms.IKey> | null)?.keyArn !== 'string') {
+    throw new Error(`\`${property}\` must be a kms.IKey, got: ${describeReceived(key)}`);
+  }
+}
+
+function treesOfApp(tree: SecureParameterTree): SecureParameterTree[] {
+  return tree.node.root.node.findAll().filter((c): c is SecureParameterTree => c instanceof SecureParameterTree);
 }
 
 /** `alias/cdk-secure-config/<path>`, with characters KMS does not allow in aliases replaced. */

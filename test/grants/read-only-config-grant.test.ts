@@ -10,7 +10,7 @@ import {
   ACCOUNT, allows, concrete, iamMatches, managedPolicies, nodeFunction, prodTree, REGION, role, ssmArn, stackWithEnv,
 } from './grant-fixtures';
 import { ConfigConsumer, ReadOnlyConfigGrant } from '../../src/grants';
-import { SecureParameterTree } from '../../src/parameter-tree';
+import { ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
 
 const PARTITION_JOIN = (suffix: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, suffix]] });
 const SSM_VIA = { 'Fn::Join': ['', [`ssm.${REGION}.`, { Ref: 'AWS::URLSuffix' }]] };
@@ -203,7 +203,9 @@ describe('ReadOnlyConfigGrant policy statements', () => {
 describe('ReadOnlyConfigGrant policy size', () => {
   function treeWithSubtrees(stack: Stack, count: number): Array<{ tree: SecureParameterTree; subtree: string }> {
     const tree = prodTree(stack);
-    return Array.from({ length: count }, (_, i) => ({ tree, subtree: `service-${String(i).padStart(3, '0')}/config` }));
+    const subtrees = Array.from({ length: count }, (_, i) => `service-${String(i).padStart(3, '0')}/config`);
+    subtrees.forEach((subtree) => tree.addParameter(`${subtree}/url`, ParameterValue.string('https://example.com')));
+    return subtrees.map((subtree) => ({ tree, subtree }));
   }
 
   function documentLength(statements: unknown): number {

@@ -27,7 +27,25 @@ export enum ParameterKind {
 }
 
 /** Parameter Store tiers, spelled as the SSM API spells them. */
-export type ParameterTierName = 'Standard' | 'Advanced' | 'Intelligent-Tiering';
+export const PARAMETER_TIER_NAMES = ['Standard', 'Advanced', 'Intelligent-Tiering'] as const;
+export type ParameterTierName = typeof PARAMETER_TIER_NAMES[number];
+
+/** The characters a generated secret is drawn from, before exclusions. */
+export const GENERATOR_CHARACTERS = {
+  letters: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz',
+  digits: '0123456789',
+  /** The printable ASCII punctuation, the same set Secrets Manager's password generator uses. */
+  punctuation: '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~',
+} as const;
+/** Fewer distinct characters than this make no secret worth the name. */
+export const MIN_GENERATOR_CHARACTERS = 2;
+
+/** The characters a generated secret may contain, each once, in a fixed order. */
+export function generatorCharacters(excludeCharacters: string, excludePunctuation: boolean): string {
+  const base = GENERATOR_CHARACTERS.letters + GENERATOR_CHARACTERS.digits + (excludePunctuation ? '' : GENERATOR_CHARACTERS.punctuation);
+  const excluded = new Set(excludeCharacters);
+  return [...base].filter((c) => !excluded.has(c)).join('');
+}
 
 /** What the generator needs to make a secret. Every field is a string (CloudFormation). */
 export interface GeneratorSpec {

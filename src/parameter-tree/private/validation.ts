@@ -7,7 +7,10 @@
  * half-way through a deployment for a reason that was knowable at synth time.
  */
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
-import { ParameterTierName } from './contract';
+import {
+  GENERATION_TAG, generatorCharacters, MIN_GENERATOR_CHARACTERS, OWNER_TAG, ParameterTierName, PARAMETER_TIER_NAMES,
+} from './contract';
+import { describeReceived, requireOneOf, requireString } from '../../private/input-checks';
 
 /** Characters Parameter Store accepts in a parameter name, '/' included. */
 const NAME_CHARACTERS = /^[a-zA-Z0-9_.\-/]+$/;
@@ -37,6 +40,7 @@ function quote(value: string): string {
 
 /** `path`: absolute, no trailing slash, Parameter Store characters, no reserved first level. */
 export function validateTreePath(path: string, property = 'path'): void {
+  requireString(path, property);
   if (Token.isUnresolved(path)) return;
   if (!path.startsWith('/')) {
     throw new Error(`\`${property}\` must start with '/', got: ${quote(path)}. Write it as '/${path}'.`);
@@ -48,6 +52,7 @@ export function validateTreePath(path: string, property = 'path'): void {
   if (path.includes('//')) {
     throw new Error(`\`${property}\` must not contain an empty level ('//'), got: ${quote(path)}`);
   }
+  validateNoRelativeLevels(path, property);
   const firstLevel = path.split('/')[1];
   const reserved = RESERVED_PREFIXES.find((prefix) => firstLevel.toLowerCase().startsWith(prefix));
   if (reserved) {
@@ -57,6 +62,7 @@ export function validateTreePath(path: string, property = 'path'): void {
 
 /** A name relative to the tree, e.g. 'db/host': no leading or trailing slash, no empty level. */
 export function validateRelativeName(name: string, property: string): void {
+  requireString(name, property);
   if (Token.isUnresolved(name)) return;
   if (name.length === 0) {
     throw new Error(`\`${property}\` must not be empty, got: ''`);
@@ -70,6 +76,17 @@ export function validateRelativeName(name: string, property: string): void {
   validateNameCharacters(name, property);
   if (name.includes('//')) {
     throw new Error(`\`${property}\` must not contain an empty level ('//'), got: ${quote(name)}`);
+  }
+  validateNoRelativeLevels(name, property);
+}
+
+/**
+ * No level may be '.' or '..': Parameter Store takes them literally, but every reader that treats
+ * names as paths (by-path grants, SDK helpers, people) would read them as 'here' and 'parent'.
+ */
+function validateNoRelativeLevels(name: string, property: string): void {
+  if (name.split('/').some((level) => level === '.' || level === '..')) {
+    throw new Error(`\`${property}\` must not contain a '.' or '..' level, got: ${quote(name)}. Name the level explicitly.`);
   }
 }
 
@@ -116,10 +133,14 @@ export function validateNoDynamicReference(value: string, property: string, desc
 
 /** A StringList: at least one item, no item containing the separator ','. */
 export function validateStringListItems(items: string[], property: string): void {
+  if (!Array.isArray(items)) {
+    throw new Error(`\`${property}\` must be an array of strings, got: ${describeReceived(items)}`);
+  }
   if (items.length === 0) {
     throw new Error(`\`${property}\` must hold at least one item, got: []`);
   }
   items.forEach((item, index) => {
+    requireString(item, `${property}[${index}]`);
     if (Token.isUnresolved(item)) return;
     if (item.includes(',')) {
       throw new Error(`\`${property}[${index}]\` must not contain ',' (it separates StringList items), got: ${quote(item)}`);
@@ -133,6 +154,9 @@ export function validateStringListItems(items: string[], property: string): void
 
 /** Generated secrets: between 8 and 4096 characters. */
 export function validateGeneratedLength(length: number, property = 'length'): void {
+  if (typeof length !== 'number') {
+    throw new Error(`\`${property}\` must be a number, got: ${describeReceived(length)}`);
+  }
   if (Token.isUnresolved(length)) return;
   if (!Number.isInteger(length) || length < MIN_GENERATED_LENGTH || length > MAX_GENERATED_LENGTH) {
     throw new Error(`\`${property}\` must be a whole number from ${MIN_GENERATED_LENGTH} to ${MAX_GENERATED_LENGTH}, got: ${length}`);
@@ -141,6 +165,7 @@ export function validateGeneratedLength(length: number, property = 'length'): vo
 
 /** KMS ciphertext as the CLI and SDKs print it: non-empty standard base64. */
 export function validateBase64(ciphertext: string, property = 'ciphertext'): void {
+  requireString(ciphertext, property);
   if (Token.isUnresolved(ciphertext)) return;
   const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
   if (ciphertext.length === 0 || !base64.test(ciphertext)) {
@@ -152,6 +177,7 @@ export function validateBase64(ciphertext: string, property = 'ciphertext'): voi
 
 /** A description Parameter Store accepts. */
 export function validateDescription(description: string, property: string): void {
+  requireString(description, property);
   if (Token.isUnresolved(description)) return;
   if (description.length > MAX_DESCRIPTION_LENGTH) {
     throw new Error(`\`${property}\` must be at most ${MAX_DESCRIPTION_LENGTH} characters, got ${description.length}: ${quote(description.slice(0, 40) + '...')}`);
@@ -170,21 +196,89 @@ export function validateRemovalPolicy(policy: RemovalPolicy, property = 'removal
 
 /** Prefixes of tag keys a user may not set: AWS reserves `aws:`, the reconciler owns its own. */
 const RESERVED_TAG_PREFIXES = ['aws:', 'cdk-secure-config:'];
+/** AWS's tag limits, which Parameter Store applies to every parameter. */
+export const MAX_TAGS_PER_PARAMETER = 50;
+export const MAX_TAG_KEY_LENGTH = 128;
+export const MAX_TAG_VALUE_LENGTH = 256;
+/** Letters, numbers and spaces in any script, and _ . : / = + - @ */
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+/** Tags the reconciler writes on every parameter it owns; they count against the limit. */
+const OWN_TAG_COUNT = [OWNER_TAG, GENERATION_TAG].length;
+/** How many tags a user may give one parameter, its tree's and its own together. */
+export const MAX_USER_TAGS_PER_PARAMETER = MAX_TAGS_PER_PARAMETER - OWN_TAG_COUNT;
 
-/** The first problem with these tag keys, or undefined. Returned rather than thrown for node validation. */
-export function tagKeyProblem(keys: string[], property: string): string | undefined {
-  for (const key of keys) {
-    if (Token.isUnresolved(key)) continue;
+function tagProblem(key: unknown, value: unknown, property: string): string | undefined {
+  if (typeof key !== 'string') return `\`${property}\` keys must be strings, got: ${describeReceived(key)}`;
+  if (typeof value !== 'string') return `\`${property}\` value of ${quote(key)} must be a string, got: ${describeReceived(value)}`;
+  if (!Token.isUnresolved(key)) {
     const reserved = RESERVED_TAG_PREFIXES.find((prefix) => key.toLowerCase().startsWith(prefix));
-    if (reserved) {
-      return `\`${property}\` must not use the reserved prefix '${reserved}', got the key: ${quote(key)}`;
+    if (reserved) return `\`${property}\` must not use the reserved prefix '${reserved}', got the key: ${quote(key)}`;
+    if (key.length === 0 || key.length > MAX_TAG_KEY_LENGTH) {
+      return `\`${property}\` keys must be 1 to ${MAX_TAG_KEY_LENGTH} characters, got a key of ${key.length}: ${quote(key)}`;
+    }
+    if (!TAG_CHARACTERS.test(key)) {
+      return `\`${property}\` keys may only contain letters, numbers, spaces and _ . : / = + - @, got the key: ${quote(key)}`;
+    }
+  }
+  if (!Token.isUnresolved(value)) {
+    if (value.length > MAX_TAG_VALUE_LENGTH) {
+      return `\`${property}\` values must be at most ${MAX_TAG_VALUE_LENGTH} characters, got ${value.length} for the key ${quote(key)}`;
+    }
+    if (!TAG_CHARACTERS.test(value)) {
+      return `\`${property}\` values may only contain letters, numbers, spaces and _ . : / = + - @, got for the key ${quote(key)}: ${quote(value)}`;
     }
   }
   return undefined;
 }
 
+/**
+ * The first problem with these tags, or undefined: AWS's limits on keys, values and count (the
+ * reconciler's own tags included), and the reserved prefixes. Returned rather than thrown for
+ * node validation, where tags added by aspects are known.
+ */
+export function tagsProblem(tags: Record<string, unknown>, property: string): string | undefined {
+  const entries = Object.entries(tags);
+  if (entries.length > MAX_USER_TAGS_PER_PARAMETER) {
+    return `\`${property}\` must hold at most ${MAX_USER_TAGS_PER_PARAMETER} tags (Parameter Store allows ${MAX_TAGS_PER_PARAMETER} per parameter ` +
+      `and the tree writes ${OWN_TAG_COUNT} of its own), got: ${entries.length}`;
+  }
+  for (const [key, value] of entries) {
+    const problem = tagProblem(key, value, property);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
 /** Per-parameter tags, checked when the value is made. */
-export function validateTagKeys(keys: string[], property = 'tags'): void {
-  const problem = tagKeyProblem(keys, property);
+export function validateTags(tags: Record<string, unknown>, property = 'tags'): void {
+  const problem = tagsProblem(tags, property);
   if (problem) throw new Error(problem);
+}
+
+/** A tier as the SSM API spells it; jsii callers may pass any string. */
+export function validateTier(tier: unknown, property: string): ParameterTierName {
+  return requireOneOf(tier, PARAMETER_TIER_NAMES, property);
+}
+
+/** Parameter Store refuses an empty value. */
+export function validateNotEmpty(value: string, property: string): void {
+  if (value === '') {
+    throw new Error(`\`${property}\` must not be empty (Parameter Store stores no empty value), got: ''`);
+  }
+}
+
+/** The generator options must leave enough characters to draw from. */
+export function validateGeneratorCharacters(excludeCharacters: unknown, excludePunctuation: unknown): void {
+  const excluded = requireString(excludeCharacters, 'excludeCharacters');
+  if (excludePunctuation !== undefined && typeof excludePunctuation !== 'boolean') {
+    throw new Error(`\`excludePunctuation\` must be true or false, got: ${describeReceived(excludePunctuation)}`);
+  }
+  if (Token.isUnresolved(excluded)) return;
+  const left = generatorCharacters(excluded, excludePunctuation === true);
+  if (left.length < MIN_GENERATOR_CHARACTERS) {
+    throw new Error(
+      `\`excludeCharacters\` leaves ${left.length} character(s) to draw a secret from${excludePunctuation ? ' (with excludePunctuation)' : ''}, ` +
+      `at least ${MIN_GENERATOR_CHARACTERS} are needed; got: ${quote(excluded)}`,
+    );
+  }
 }
