@@ -251,7 +251,7 @@ interface RotationNetwork {
  * unless told not to, the rotation schedule, an EventBridge rule matching failed rotations of
  * this secret, and an alarm on the function's errors.
  */
-export class RotatingDbSecret extends RotatingDbSecretBase implements ec2.IConnectable {
+export class RotatingDbSecret extends RotatingDbSecretBase implements IRotatingDbSecret, ec2.IConnectable {
   /**
    * A rotated secret made in another stack or app, to grant reads on it (for example to a
    * ReadOnlyConfigGrant's consumer) without managing its rotation here.
