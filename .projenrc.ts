@@ -154,7 +154,8 @@ for (const task of [project.packageTask, project.tasks.tryFind('package-all')!])
   task.spawn(project.tasks.tryFind('package:js')!);
 }
 
-// Integration apps for a real account: their committed snapshots are verified offline in every test run.
+// Integration apps for a real account, one per construct in test/<construct>/integ.*.ts (integ-runner
+// searches test/ recursively): their committed snapshots are verified offline in every test run.
 const integArgs = '--directory test --language typescript --parallel-regions us-east-1';
 project.testTask.exec(`integ-runner ${integArgs}`);
 project.addTask('integ:update', {

@@ -9,12 +9,11 @@ import { DatabaseAdapter, RotationEvent } from './types';
 import {
   DEFAULT_EXCLUDE_CHARACTERS,
   DEFAULT_PASSWORD_LENGTH,
+  HANDLER_PASSWORD_LENGTH,
   ROTATION_ENV,
 } from '../../src/rotation/private/contract';
 
-/** Secrets Manager's GetRandomPassword accepts 1 to 4096; fewer than 8 is no password. */
-const MIN_PASSWORD_LENGTH = 8;
-const MAX_PASSWORD_LENGTH = 4096;
+const { min: MIN_PASSWORD_LENGTH, max: MAX_PASSWORD_LENGTH } = HANDLER_PASSWORD_LENGTH;
 
 export function passwordPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): PasswordPolicy {
   const rawLength = env[ROTATION_ENV.PASSWORD_LENGTH];

@@ -6,19 +6,7 @@
  * in the engine's catalogs (the adapters still quote every identifier). It also keeps
  * byte and character lengths equal, so one check covers PostgreSQL's byte limit.
  */
-import { CLONE_SUFFIX, SecretEngine } from '../../src/rotation/private/contract';
-
-const USERNAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** Longest user name each engine accepts. */
-export const MAX_USERNAME_LENGTH: Record<SecretEngine, number> = {
-  // NAMEDATALEN - 1 bytes.
-  [SecretEngine.POSTGRES]: 63,
-  // MySQL 5.7.8 and later.
-  [SecretEngine.MYSQL]: 32,
-  // MariaDB 10.6 and later.
-  [SecretEngine.MARIADB]: 80,
-};
+import { CLONE_SUFFIX, IDENTIFIER_PATTERN as USERNAME_PATTERN, MAX_USERNAME_LENGTH, SecretEngine } from '../../src/rotation/private/contract';
 
 /**
  * Throws unless `username` is valid for `engine`. The message names the property and the value

@@ -9,9 +9,10 @@ import { ISecureParameterTree, SecureParameterTree } from '../parameter-tree';
 import { acknowledgeGrantWildcards } from './private/acknowledgements';
 import { attachExtension, paramsAndSecretsLayer } from './private/extension';
 import { chunkStatements, GrantChunk, packIntoChunks } from './private/policy';
-import { GrantStatement } from '../private/grant-statement';
+import { distinct, GrantStatement } from '../private/grant-statement';
+import { grantStatements } from '../private/identity-policy';
 import { describeReceived, optionalBoolean, requireArray, requireDefined, requireObject, requireString } from '../private/input-checks';
-import { MANAGED_POLICIES_PER_IDENTITY, MANAGED_POLICY_MAX_CHARS, toPolicyStatements } from '../private/policy-size';
+import { MANAGED_POLICIES_PER_IDENTITY, MANAGED_POLICY_MAX_CHARS } from '../private/policy-size';
 import { secretPolicyArn } from '../private/secret-read-statements';
 
 /**
@@ -164,7 +165,10 @@ export class ReadOnlyConfigGrant extends Construct {
     }
   }
 
-  /** One managed policy per chunk, attached to the grantee's identity. */
+  /**
+   * One managed policy per chunk with statements, attached to the grantee's identity (none when
+   * it has no identity in this app: its principal then takes the statements).
+   */
   private grantChunks(
     grantee: iam.IGrantable,
     chunks: GrantChunk[],
@@ -172,27 +176,18 @@ export class ReadOnlyConfigGrant extends Construct {
     statementsOf: (chunk: GrantChunk) => GrantStatement[],
   ): iam.IManagedPolicy[] {
     const withStatements = chunks.map(statementsOf).filter((statements) => statements.length > 0);
-    const attach = attacherFor(grantee.grantPrincipal);
-    if (!attach) {
-      // No role, user or group of this app to attach a policy to (a service principal, an
-      // imported function without a role): the principal takes the statements the usual way.
-      withStatements.flat().forEach((statement) => iam.Grant.addToPrincipal({
-        grantee,
-        actions: statement.actions,
-        resourceArns: statement.resourceArns,
-        conditions: statement.conditions,
-      }));
-      return [];
-    }
-    return withStatements.map((statements, index) => {
-      const policy = new iam.ManagedPolicy(this, index === 0 ? idPrefix : `${idPrefix}${index + 1}`, {
-        description: `Read-only configuration access granted by cdk-secure-config (${this.node.path})`,
-        statements: toPolicyStatements(statements),
+    const policies = withStatements.map((statements, index) => {
+      const { policy } = grantStatements(grantee, statements, (identity) => {
+        const chunkPolicy = new iam.ManagedPolicy(this, index === 0 ? idPrefix : `${idPrefix}${index + 1}`, {
+          description: `Read-only configuration access granted by cdk-secure-config (${this.node.path})`,
+        });
+        identity.attach(chunkPolicy);
+        return chunkPolicy;
       });
-      attach(policy);
-      acknowledgeGrantWildcards(policy, statements);
+      if (policy) acknowledgeGrantWildcards(policy, statements);
       return policy;
     });
+    return policies.filter((policy): policy is iam.ManagedPolicy => policy !== undefined);
   }
 }
 
@@ -209,10 +204,6 @@ function claimFunction(fn: lambda.Function, grant: Construct): void {
     );
   }
   fn.node.addMetadata(GRANTED_FUNCTION_METADATA, grant.node.path);
-}
-
-function distinct(values: string[]): string[] {
-  return [...new Set(values)];
 }
 
 const SUBTREE_PATTERN = /^[a-zA-Z0-9_.-]+(\/[a-zA-Z0-9_.-]+)*$/;
@@ -245,13 +236,4 @@ function decryptStatementsOnly(chunk: GrantChunk): GrantStatement[] {
 
 function hasExtensionOptions(props: ConfigExtensionOptions): boolean {
   return [props.extensionCacheSize, props.extensionTtl, props.extensionRequestTimeout, props.extensionLogLevel].some((v) => v !== undefined);
-}
-
-/** How to attach a managed policy to the principal's role, user or group; undefined when it has none. */
-function attacherFor(principal: iam.IPrincipal): ((policy: iam.ManagedPolicy) => void) | undefined {
-  if (!Construct.isConstruct(principal)) return undefined;
-  if ('roleArn' in principal && 'roleName' in principal) return (policy) => policy.attachToRole(principal as unknown as iam.IRole);
-  if ('userArn' in principal && 'userName' in principal) return (policy) => policy.attachToUser(principal as unknown as iam.IUser);
-  if ('groupArn' in principal && 'groupName' in principal) return (policy) => policy.attachToGroup(principal as unknown as iam.IGroup);
-  return undefined;
 }

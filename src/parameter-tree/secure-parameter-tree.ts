@@ -18,7 +18,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ParameterTier, ParameterValue } from './parameter-value';
-import { grantThroughManagedPolicy, managedReadPolicy } from '../private/identity-policy';
+import { grantThroughSharedReadPolicy } from '../private/identity-policy';
 import { acknowledgePathWildcards } from './private/acknowledgements';
 import { collisionProblems, PlacedTree } from './private/collisions';
 import {
@@ -30,7 +30,8 @@ import {
   TreeResourceProperties,
 } from './private/contract';
 import { isSecureKind, ParameterDefinition } from './private/definition';
-import { ssmServiceName, treeReadStatements } from '../private/parameter-read-statements';
+import { readStatements } from '../private/read-access';
+import { ssmServiceName } from '../private/service-names';
 import { ReconcilerProvider } from './private/reconciler-provider';
 import {
   validateDescription,
@@ -192,9 +193,8 @@ abstract class SecureParameterTreeBase extends Resource implements ISecureParame
       validateRelativeName(subtree, 'subtree');
       this._recordGrantedSubtree(subtree, '`subtree` of grantRead');
     }
-    const statements = treeReadStatements(this, subtree);
-    const grant = grantThroughManagedPolicy(grantee, statements);
-    const policy = managedReadPolicy(grantee);
+    const statements = readStatements({ subtrees: [{ tree: this, subtree }] });
+    const { grant, policy } = grantThroughSharedReadPolicy(grantee, statements);
     if (policy) {
       acknowledgePathWildcards(policy, statements.flatMap((statement) => statement.resourceArns));
     }

@@ -1,52 +1,98 @@
+/**
+ * The one path by which every read grant of this library reaches its grantee: into managed
+ * policies of the grantee's IAM role, user or group when it has one in this app, or else
+ * through the principal's own policy, as `iam.Grant.addToPrincipal` does.
+ *
+ * Managed rather than inline because the HIPAA, NIST 800-53 and PCI DSS rule packs reject inline
+ * policies, and because named policies per identity are what a reviewer wants to read.
+ */
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { GrantStatement } from './grant-statement';
 import { estimatedDocumentSize, MANAGED_POLICY_MAX_CHARS } from './policy-size';
 
-/** Id of the managed policy that collects every cdk-secure-config grant of one identity. */
+/** Id of the managed policy that collects the `grantRead` grants of one identity. */
 export const READ_POLICY_ID = 'SecureConfigReadPolicy';
 
-type Identity =
-  | { kind: 'role'; identity: iam.IRole }
-  | { kind: 'user'; identity: iam.IUser }
-  | { kind: 'group'; identity: iam.IGroup };
-
-function identityOf(principal: iam.IPrincipal): Identity | undefined {
-  if (!Construct.isConstruct(principal)) return undefined;
-  if ('roleArn' in principal && 'roleName' in principal) return { kind: 'role', identity: principal as unknown as iam.IRole };
-  if ('userArn' in principal && 'userName' in principal) return { kind: 'user', identity: principal as unknown as iam.IUser };
-  if ('groupArn' in principal && 'groupName' in principal) return { kind: 'group', identity: principal as unknown as iam.IGroup };
-  return undefined;
+/** An IAM role, user or group of this app: what a managed policy can be attached to. */
+export interface IamIdentity {
+  /** The identity's construct, a scope for policies that belong to it. */
+  readonly scope: IConstruct;
+  /** Attaches `policy` to the identity. */
+  attach(policy: iam.ManagedPolicy): void;
 }
 
 /**
- * The managed policy holding cdk-secure-config grants for this grantee, created on first use as a
- * child of its role, user or group. Undefined when the grantee is no IAM identity of this app
- * (a service principal, say): such grants go through `iam.Grant.addToPrincipal` as usual.
- *
- * Managed rather than inline because the HIPAA, NIST 800-53 and PCI DSS rule packs reject inline
- * policies, and because one named policy per identity is what a reviewer wants to read.
+ * The IAM identity behind `principal`; undefined when it has none in this app (a service
+ * principal, say, or an imported function without a role).
  */
-export function managedReadPolicy(grantee: iam.IGrantable): iam.ManagedPolicy | undefined {
-  const found = identityOf(grantee.grantPrincipal);
-  if (!found) return undefined;
-  const scope = found.identity as unknown as IConstruct;
-  const existing = scope.node.tryFindChild(READ_POLICY_ID);
-  if (existing) return existing as iam.ManagedPolicy;
+export function iamIdentityOf(principal: iam.IPrincipal): IamIdentity | undefined {
+  if (!Construct.isConstruct(principal)) return undefined;
+  if ('roleArn' in principal && 'roleName' in principal) {
+    return { scope: principal, attach: (policy) => policy.attachToRole(principal as unknown as iam.IRole) };
+  }
+  if ('userArn' in principal && 'userName' in principal) {
+    return { scope: principal, attach: (policy) => policy.attachToUser(principal as unknown as iam.IUser) };
+  }
+  if ('groupArn' in principal && 'groupName' in principal) {
+    return { scope: principal, attach: (policy) => policy.attachToGroup(principal as unknown as iam.IGroup) };
+  }
+  return undefined;
+}
 
-  const policy = new iam.ManagedPolicy(scope, READ_POLICY_ID, {
+/** What `grantStatements` did. */
+export interface StatementsGrant {
+  /** The grant, as `grant*` methods return it. */
+  readonly grant: iam.Grant;
+  /** The managed policy that holds the statements; undefined when the grantee has no IAM identity here. */
+  readonly policy?: iam.ManagedPolicy;
+}
+
+/**
+ * Grants `statements` (at least one) to `grantee`: into the managed policy `policyFor` returns
+ * for its identity (created or found, and attached to the identity), or through the principal's
+ * own policy when it has no identity in this app.
+ */
+export function grantStatements(
+  grantee: iam.IGrantable,
+  statements: GrantStatement[],
+  policyFor: (identity: IamIdentity) => iam.ManagedPolicy,
+): StatementsGrant {
+  const identity = iamIdentityOf(grantee.grantPrincipal);
+  const policy = identity ? policyFor(identity) : undefined;
+  const target: iam.IGrantable = policy
+    ? { grantPrincipal: new ManagedPolicyPrincipal(grantee.grantPrincipal, policy) }
+    : grantee;
+  const grants = statements.map((statement) => iam.Grant.addToPrincipal({
+    grantee: target,
+    actions: statement.actions,
+    resourceArns: statement.resourceArns,
+    conditions: statement.conditions,
+  }));
+  return { grant: grants.reduce((all, grant) => all.combine(grant)), policy };
+}
+
+/**
+ * The managed policy holding every `grantRead` grant of one identity, created on first use as a
+ * child of the identity and attached to it. Grants on several subtrees share actions and
+ * conditions: its document is minimized, so one statement lists them all.
+ */
+export function sharedReadPolicy(identity: IamIdentity): iam.ManagedPolicy {
+  const existing = identity.scope.node.tryFindChild(READ_POLICY_ID);
+  if (existing) return existing as iam.ManagedPolicy;
+  const policy = new iam.ManagedPolicy(identity.scope, READ_POLICY_ID, {
     description: 'Read-only access to configuration and secrets, granted by cdk-secure-config',
-    // Grants on several subtrees share actions and conditions: one statement lists them all.
     document: new iam.PolicyDocument({ minimize: true }),
   });
   policy.node.addValidation({ validate: () => sizeProblems(policy) });
-  switch (found.kind) {
-    case 'role': policy.attachToRole(found.identity); break;
-    case 'user': policy.attachToUser(found.identity); break;
-    case 'group': policy.attachToGroup(found.identity); break;
-  }
+  identity.attach(policy);
   return policy;
+}
+
+/** `grantStatements` into the grantee's shared read policy (see `sharedReadPolicy`). */
+export function grantThroughSharedReadPolicy(grantee: iam.IGrantable, statements: GrantStatement[]): StatementsGrant {
+  return grantStatements(grantee, statements, sharedReadPolicy);
 }
 
 /** IAM refuses a managed policy over 6,144 characters at deploy time: say so at synth. */
@@ -78,22 +124,4 @@ class ManagedPolicyPrincipal extends iam.PrincipalBase {
   public dedupeString(): string | undefined {
     return undefined;
   }
-}
-
-/**
- * Grants `statements` to `grantee` through its managed read policy (see `managedReadPolicy`),
- * or through the principal's own policy when it has no IAM identity in this app.
- */
-export function grantThroughManagedPolicy(grantee: iam.IGrantable, statements: GrantStatement[]): iam.Grant {
-  const policy = managedReadPolicy(grantee);
-  const target: iam.IGrantable = policy
-    ? { grantPrincipal: new ManagedPolicyPrincipal(grantee.grantPrincipal, policy) }
-    : grantee;
-  const grants = statements.map((statement) => iam.Grant.addToPrincipal({
-    grantee: target,
-    actions: statement.actions,
-    resourceArns: statement.resourceArns,
-    conditions: statement.conditions,
-  }));
-  return grants.reduce((all, grant) => all.combine(grant));
 }

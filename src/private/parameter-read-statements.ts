@@ -1,11 +1,11 @@
 /**
  * The statements that let a consumer read a parameter tree or one of its subtrees.
- * Shared by `SecureParameterTree.grantRead` and `ReadOnlyConfigGrant`.
+ * Used through `readStatements` (read-access.ts) by every grant API.
  */
-import { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { GrantStatement } from './grant-statement';
+import { ssmServiceName } from './service-names';
 
 /** What the statements need to know of a tree (`ISecureParameterTree` satisfies it). */
 export interface ReadableParameterTree extends IConstruct {
@@ -40,9 +40,4 @@ export function treeReadStatements(tree: ReadableParameterTree, subtree?: string
     });
   }
   return statements;
-}
-
-/** `ssm.<region>.amazonaws.com`, the value of `kms:ViaService` for calls made by Parameter Store. */
-export function ssmServiceName(scope: IConstruct): string {
-  return `ssm.${Stack.of(scope).region}.${Stack.of(scope).urlSuffix}`;
 }

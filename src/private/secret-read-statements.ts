@@ -1,7 +1,7 @@
-import { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { GrantStatement } from './grant-statement';
+import { secretsManagerServiceName } from './service-names';
 
 /**
  * The ARN to put in a policy for `secret`. A secret imported by name or partial ARN has no full
@@ -13,7 +13,7 @@ export function secretPolicyArn(secret: secretsmanager.ISecret): string {
 
 /** `kms:ViaService` condition limiting a key grant to calls Secrets Manager makes in this region. */
 export function viaSecretsManager(scope: secretsmanager.ISecret): Record<string, Record<string, unknown>> {
-  return { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(scope).region}.amazonaws.com` } };
+  return { StringEquals: { 'kms:ViaService': secretsManagerServiceName(scope) } };
 }
 
 /**

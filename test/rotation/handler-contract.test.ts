@@ -3,7 +3,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { externalEndpoint, stackWithVpc } from './fixtures';
 import { passwordPolicyFromEnv } from '../../lambda-handlers/rotation/handler';
 import { parseDbSecret } from '../../lambda-handlers/rotation/secret-value';
+import { validateUsername as validateHandlerUsername } from '../../lambda-handlers/rotation/usernames';
 import { DatabaseEngine, DatabaseTarget, RotatingDbSecret, RotatingDbSecretProps, RotationStrategy } from '../../src/rotation';
+import { HANDLER_PASSWORD_LENGTH, MAX_USERNAME_LENGTH, PASSWORD_LENGTH, SecretEngine } from '../../src/rotation/private/contract';
 
 /**
  * What the construct writes (the secret's template, the function's environment) is what the
@@ -91,5 +93,49 @@ describe('the handler reads what the construct writes', () => {
 
     // THEN
     expect(policy).toEqual(expected);
+  });
+
+  test.each([PASSWORD_LENGTH.min, PASSWORD_LENGTH.max])('the handler applies the construct\'s limit passwordLength %d', (passwordLength) => {
+    // GIVEN
+    const { environment } = synthesize({ passwordLength });
+
+    // WHEN
+    const policy = passwordPolicyFromEnv(environment);
+
+    // THEN
+    expect(policy.length).toBe(passwordLength);
+  });
+
+  test('the construct\'s password lengths lie within the ones the handler accepts', () => {
+    expect(PASSWORD_LENGTH.min).toBeGreaterThanOrEqual(HANDLER_PASSWORD_LENGTH.min);
+    expect(PASSWORD_LENGTH.max).toBeLessThanOrEqual(HANDLER_PASSWORD_LENGTH.max);
+  });
+});
+
+describe('both sides check user names against the same engine limits', () => {
+  test.each([
+    [DatabaseEngine.POSTGRES, SecretEngine.POSTGRES],
+    [DatabaseEngine.MYSQL, SecretEngine.MYSQL],
+    [DatabaseEngine.MARIADB, SecretEngine.MARIADB],
+  ])('the longest %s user name passes both checks, one more character fails both', (engine, secretEngine) => {
+    // GIVEN
+    const longest = 'u'.repeat(MAX_USERNAME_LENGTH[secretEngine]);
+    const tooLong = `${longest}u`;
+
+    const construct = (username: string) => {
+      const { stack, vpc } = stackWithVpc();
+      return new RotatingDbSecret(stack, 'User', {
+        target: DatabaseTarget.endpoint(externalEndpoint(stack, vpc)),
+        engine,
+        username,
+        databaseName: 'shop',
+      });
+    };
+
+    // THEN
+    expect(() => validateHandlerUsername(secretEngine, longest)).not.toThrow();
+    expect(() => construct(longest)).not.toThrow();
+    expect(() => validateHandlerUsername(secretEngine, tooLong)).toThrow(/must be at most/);
+    expect(() => construct(tooLong)).toThrow(/`username` must be at most/);
   });
 });

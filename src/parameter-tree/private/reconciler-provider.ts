@@ -2,7 +2,7 @@
  * The reconciler function that every SecureParameterTree of a stack shares, with its role,
  * encrypted log group and logging permissions. One per stack: found by id, never a static.
  */
-import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,7 +11,7 @@ import { Construct, IConstruct } from 'constructs';
 import { acknowledgeReconcilerFunction } from './acknowledgements';
 import { RECONCILER_ENV } from './contract';
 import { ParameterTreeReconcilerFunction } from './reconciler-function';
-import { roleWithoutDependsOn } from '../../private/function-role';
+import { allowLogsToUseKey, dependOnPolicy, loggedFunctionParts, writeOwnLogsStatement } from '../../private/logged-function';
 
 /** Id of the provider under its stack. Part of the construct tree, so part of the public API. */
 export const RECONCILER_PROVIDER_ID = 'CdkSecureConfigParameterTreeReconciler';
@@ -40,13 +40,12 @@ export class ReconcilerProvider extends Construct {
   public readonly function: lambda.IFunction;
   public readonly logGroup: logs.LogGroup;
   /** Managed policies on the role: the logging policy, then one per tree. */
-  private attachedPolicies = 0;
+  private attachedPolicies = 1;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
-    const stack = Stack.of(this);
 
-    // The log group's name must be known before it exists, so that the key policy can name it
+    // The log group's name is chosen here, so that the key policy can name that one group
     // without a circular reference between key and log group.
     const logGroupName = `/cdk-secure-config/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
     const logKey = new kms.Key(this, 'LogKey', {
@@ -55,66 +54,39 @@ export class ReconcilerProvider extends Construct {
       // Retained with the logs it encrypts: deleting it would make them unreadable.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    logKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCloudWatchLogsForTheReconcilerLogGroup',
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.${stack.urlSuffix}`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnEquals: {
-          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-            service: 'logs',
-            resource: 'log-group',
-            resourceName: logGroupName,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        },
-      },
-    }));
+    allowLogsToUseKey(logKey, { sid: 'AllowCloudWatchLogsForTheReconcilerLogGroup', logGroupName });
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+    const parts = loggedFunctionParts(this, {
+      logKey,
       logGroupName,
-      encryptionKey: logKey,
-      retention: logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      logRetention: logs.RetentionDays.ONE_YEAR,
+      logRemovalPolicy: RemovalPolicy.RETAIN,
+      roleId: 'ServiceRole',
+      roleDescription: 'Runs the cdk-secure-config parameter tree reconciler',
+      // Each tree attaches a policy of its own (attachTreePolicy): this one only writes the logs.
+      policyId: 'LoggingPolicy',
+      policyDescription: 'Lets the cdk-secure-config reconciler write its own log group only',
+      statements: (logGroup) => [writeOwnLogsStatement(logGroup)],
     });
-
-    // No AWS-managed policy (AWSLambdaBasicExecutionRole grants logs on '*'), no inline policy:
-    // every permission is in a managed policy scoped to what the reconciler touches.
-    this.role = new iam.Role(this, 'ServiceRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Runs the cdk-secure-config parameter tree reconciler',
-    });
-    const loggingPolicy = new iam.ManagedPolicy(this, 'LoggingPolicy', {
-      description: 'Lets the cdk-secure-config reconciler write its own log group only',
-      statements: [new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logGroup.logGroupArn],
-      })],
-    });
-
-    this.attach(loggingPolicy);
+    this.logGroup = parts.logGroup;
+    this.role = parts.role;
 
     const fn = new ParameterTreeReconcilerFunction(this, 'Function', {
       description: 'Reconciles cdk-secure-config parameter trees with Parameter Store',
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.minutes(15),
-      role: roleWithoutDependsOn(this, this.role),
+      role: parts.functionRole,
       logGroup: this.logGroup,
       environment: { [RECONCILER_ENV.CONCURRENCY]: String(RECONCILER_CONCURRENCY) },
     });
-    fn.node.addDependency(loggingPolicy);
+    dependOnPolicy(fn, parts);
     acknowledgeReconcilerFunction(fn);
     this.function = fn;
   }
 
   /** Gives the reconciler a tree's permissions. */
   public attachTreePolicy(policy: iam.ManagedPolicy): void {
-    this.attach(policy);
-  }
-
-  private attach(policy: iam.ManagedPolicy): void {
     policy.attachToRole(this.role);
     this.attachedPolicies += 1;
     if (this.attachedPolicies === MANAGED_POLICIES_PER_ROLE + 1) {

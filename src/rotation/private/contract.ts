@@ -56,3 +56,32 @@ export const DEFAULT_EXCLUDE_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\,=^';
 
 /** Default password length. */
 export const DEFAULT_PASSWORD_LENGTH = 32;
+
+/**
+ * Password lengths the rotation handler accepts in `PASSWORD_LENGTH`: what Secrets Manager's
+ * GetRandomPassword can generate (up to 4,096), with a floor of 8 below which it is no password.
+ * The handler checks its environment against the service's limits, not against the library's
+ * policy, so that it never refuses a value some RotatingDbSecret may legitimately send.
+ */
+export const HANDLER_PASSWORD_LENGTH = { min: 8, max: 4_096 } as const;
+
+/**
+ * Password lengths RotatingDbSecret accepts for `passwordLength`: the library's policy, a range
+ * inside HANDLER_PASSWORD_LENGTH (a test holds it there). At least 16 characters, so that a
+ * rotated database credential is never weak; at most 128, which every supported engine and
+ * client takes. Narrowing or widening it within the handler's range needs no handler change.
+ */
+export const PASSWORD_LENGTH = { min: 16, max: 128 } as const;
+
+/** Unquoted identifiers every supported engine reads the same way: user and database names. */
+export const IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Longest user name each engine accepts, in bytes (ASCII identifiers: also in characters). */
+export const MAX_USERNAME_LENGTH: Record<SecretEngine, number> = {
+  // NAMEDATALEN - 1 bytes.
+  [SecretEngine.POSTGRES]: 63,
+  // MySQL 5.7.8 and later.
+  [SecretEngine.MYSQL]: 32,
+  // MariaDB 10.6 and later.
+  [SecretEngine.MARIADB]: 80,
+};

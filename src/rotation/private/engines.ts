@@ -1,4 +1,4 @@
-import { SecretEngine } from './contract';
+import { MAX_USERNAME_LENGTH, SecretEngine } from './contract';
 import { DatabaseEngine } from '../database-engine';
 
 /** What RotatingDbSecret needs to know about each engine. */
@@ -16,19 +16,19 @@ export interface EngineFacts {
 const FACTS: Record<DatabaseEngine, EngineFacts> = {
   [DatabaseEngine.POSTGRES]: {
     secretEngine: SecretEngine.POSTGRES,
-    maxUsernameLength: 63, // NAMEDATALEN - 1
+    maxUsernameLength: MAX_USERNAME_LENGTH[SecretEngine.POSTGRES],
     maxDatabaseNameLength: 63,
     displayName: 'PostgreSQL',
   },
   [DatabaseEngine.MYSQL]: {
     secretEngine: SecretEngine.MYSQL,
-    maxUsernameLength: 32, // MySQL 5.7.8 and later
+    maxUsernameLength: MAX_USERNAME_LENGTH[SecretEngine.MYSQL],
     maxDatabaseNameLength: 64,
     displayName: 'MySQL',
   },
   [DatabaseEngine.MARIADB]: {
     secretEngine: SecretEngine.MARIADB,
-    maxUsernameLength: 80, // MariaDB 10.6 and later
+    maxUsernameLength: MAX_USERNAME_LENGTH[SecretEngine.MARIADB],
     maxDatabaseNameLength: 64,
     displayName: 'MariaDB',
   },

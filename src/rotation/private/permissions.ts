@@ -1,8 +1,8 @@
-import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { writeOwnLogsStatement } from '../../private/logged-function';
 import { secretPolicyArn, viaSecretsManager } from '../../private/secret-read-statements';
 
 export interface RotationPermissionsInput {
@@ -55,11 +55,7 @@ export function rotationStatements(input: RotationPermissionsInput): iam.PolicyS
       ],
       resources: ['*'],
     }),
-    new iam.PolicyStatement({
-      sid: 'WriteOwnLogs',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }),
+    writeOwnLogsStatement(logGroup, 'WriteOwnLogs'),
   ];
   if (masterSecret) {
     statements.push(new iam.PolicyStatement({
@@ -77,23 +73,4 @@ export function rotationStatements(input: RotationPermissionsInput): iam.PolicyS
     }
   }
   return statements;
-}
-
-/**
- * Key policy statement that lets CloudWatch Logs in this account and region encrypt log groups
- * with the key. The log group's own ARN cannot be named: the group depends on the key, so naming
- * it in the key's policy would make a dependency cycle.
- */
-export function logsKeyPolicyStatement(scope: Stack): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'AllowCloudWatchLogsOfThisAccount',
-    principals: [new iam.ServicePrincipal(`logs.${scope.region}.amazonaws.com`)],
-    actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-    resources: ['*'],
-    conditions: {
-      ArnLike: {
-        'kms:EncryptionContext:aws:logs:arn': `arn:${scope.partition}:logs:${scope.region}:${scope.account}:log-group:*`,
-      },
-    },
-  });
 }

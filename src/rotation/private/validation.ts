@@ -3,22 +3,17 @@
  * value received, and skips values that are unresolved tokens (known only at deploy time).
  */
 import { Duration, Token } from 'aws-cdk-lib';
-import { CLONE_SUFFIX } from './contract';
+import { CLONE_SUFFIX, IDENTIFIER_PATTERN, PASSWORD_LENGTH } from './contract';
 import { engineFacts } from './engines';
 import { DatabaseEngine } from '../database-engine';
 import { RotationStrategy } from '../rotation-strategy';
 
-export const MIN_PASSWORD_LENGTH = 16;
-export const MAX_PASSWORD_LENGTH = 128;
 export const MIN_ROTATION_SCHEDULE = Duration.hours(4);
 export const MAX_ROTATION_SCHEDULE = Duration.days(1000);
 
-/** Unquoted identifiers every supported engine accepts the same way. */
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 export function validateUsername(username: string, engine: DatabaseEngine, strategy: RotationStrategy): void {
   if (Token.isUnresolved(username)) return;
-  if (!IDENTIFIER.test(username)) {
+  if (!IDENTIFIER_PATTERN.test(username)) {
     throw new Error(`\`username\` must start with a letter or '_' and contain only letters, digits and '_', got: '${username}'`);
   }
   const facts = engineFacts(engine);
@@ -34,7 +29,7 @@ export function validateUsername(username: string, engine: DatabaseEngine, strat
 
 export function validateDatabaseName(databaseName: string, engine: DatabaseEngine): void {
   if (Token.isUnresolved(databaseName)) return;
-  if (!IDENTIFIER.test(databaseName)) {
+  if (!IDENTIFIER_PATTERN.test(databaseName)) {
     throw new Error(`\`databaseName\` must start with a letter or '_' and contain only letters, digits and '_', got: '${databaseName}'`);
   }
   const facts = engineFacts(engine);
@@ -61,8 +56,8 @@ export function validatePasswordLength(length: number): void {
   if (Token.isUnresolved(length)) {
     throw new Error('`passwordLength` must be a number known at synth time, got a token');
   }
-  if (!Number.isInteger(length) || length < MIN_PASSWORD_LENGTH || length > MAX_PASSWORD_LENGTH) {
-    throw new Error(`\`passwordLength\` must be an integer from ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH}, got: ${length}`);
+  if (!Number.isInteger(length) || length < PASSWORD_LENGTH.min || length > PASSWORD_LENGTH.max) {
+    throw new Error(`\`passwordLength\` must be an integer from ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max}, got: ${length}`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { mergeStatements } from '../../src/grants/private/policy';
+import { mergeStatements } from '../../src/private/grant-statement';
 import { estimatedPolicySize } from '../../src/private/policy-size';
 
 describe('grant policy statements', () => {

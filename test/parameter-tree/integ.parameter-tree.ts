@@ -1,12 +1,12 @@
 /**
  * Deployable integration test for a real account (`npx integ-runner --directory test`): a tree of
- * every value kind read by a function, and assertions against Parameter Store after deployment.
- * The committed snapshot is verified offline by the test command (test/integ-snapshots.test.ts).
+ * every value kind, a subtree read by a role, and assertions against Parameter Store after deployment.
+ * The committed snapshot is verified offline by the test command (the integ-runner step of the test task).
  */
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ParameterValue, PLACEHOLDER_VALUE_FOR_TESTS, SecureParameterTree } from './integ-support';
+import { ParameterValue, PLACEHOLDER_VALUE_FOR_TESTS, SecureParameterTree } from '../integ-support';
 
 const app = new App();
 const stack = new Stack(app, 'SecureConfigInteg');

@@ -1,0 +1,78 @@
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { allowLogsToUseKey, loggedFunctionParts, writeOwnLogsStatement } from '../../src/private/logged-function';
+import { HostSuffix } from '../../src/private/service-names';
+
+function stackWithKey() {
+  const stack = new Stack(new App(), 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
+  return { stack, key: new kms.Key(stack, 'Key') };
+}
+
+describe('the logged-function recipe', () => {
+  test('lets Logs use the key for one named log group only when the name is known', () => {
+    // GIVEN
+    const { stack, key } = stackWithKey();
+
+    // WHEN
+    allowLogsToUseKey(key, { sid: 'OneGroup', logGroupName: '/app/fn' });
+
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'OneGroup',
+          Principal: { Service: { 'Fn::Join': ['', ['logs.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] } },
+          Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:111111111111:log-group:/app/fn']] } } },
+        })]),
+      },
+    });
+  });
+
+  test('lets Logs use the key for any log group of the account and region when no name is given', () => {
+    // GIVEN
+    const { stack, key } = stackWithKey();
+
+    // WHEN
+    allowLogsToUseKey(key, { sid: 'AnyGroup', principalHostSuffix: HostSuffix.LITERAL_AMAZONAWS_COM });
+
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'AnyGroup',
+          Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
+          Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:111111111111:log-group:*']] } } },
+        })]),
+      },
+    });
+  });
+
+  test('gives the function an encrypted log group and a role whose permissions sit in one managed policy', () => {
+    // GIVEN
+    const { stack, key } = stackWithKey();
+
+    // WHEN
+    const parts = loggedFunctionParts(stack, {
+      logKey: key,
+      logRetention: logs.RetentionDays.ONE_MONTH,
+      logRemovalPolicy: RemovalPolicy.DESTROY,
+      roleId: 'Role',
+      roleDescription: 'runs fn',
+      policyId: 'Policy',
+      policyDescription: 'what fn may do',
+      statements: (logGroup) => [writeOwnLogsStatement(logGroup, 'Logs')],
+    });
+
+    // THEN
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: stack.resolve(key.keyArn), RetentionInDays: 30 });
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [stack.resolve(parts.role.roleName)],
+      PolicyDocument: { Statement: [{ Sid: 'Logs', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: stack.resolve(parts.logGroup.logGroupArn) }] },
+    });
+    template.hasResourceProperties('AWS::IAM::Role', { Description: 'runs fn', ManagedPolicyArns: Match.absent(), Policies: Match.absent() });
+    expect(parts.functionRole.roleArn).toBe(parts.role.roleArn);
+  });
+});
