@@ -228,7 +228,8 @@ function decryptStatementsOnly(chunk: GrantChunk): GrantStatement[] {
 }
 
 function hasExtensionOptions(props: ConfigExtensionOptions): boolean {
-  return [props.extensionCacheSize, props.extensionTtl, props.extensionRequestTimeout, props.extensionLogLevel].some((v) => v !== undefined);
+  return [props.extensionCacheSize, props.extensionTtl, props.extensionRequestTimeout, props.extensionLogLevel,
+    props.extensionLayerArn].some((v) => v !== undefined);
 }
 
 /** How to attach a managed policy to the principal's role, user or group; undefined when it has none. */
