@@ -1,4 +1,5 @@
 import { awscdk, javascript } from 'projen';
+import { addRosetta } from './projenrc/rosetta';
 
 // The oldest aws-cdk-lib we support (cdk-nag 3 needs 2.257). Tests run against it, so the
 // peer range never promises something the tests did not see.
@@ -148,5 +149,7 @@ const synthExample = project.addTask('synth:example', {
 });
 synthExample.spawn(project.tasks.tryFind('bundle')!);
 synthExample.exec('ts-node --project test/tsconfig.json examples/ecommerce/synth.ts');
+
+addRosetta(project);
 
 project.synth();
