@@ -1,4 +1,5 @@
 import { awscdk, javascript } from 'projen';
+import { addLanguagePackaging } from './projenrc/packaging';
 import { addRosetta } from './projenrc/rosetta';
 
 // The oldest aws-cdk-lib we support (cdk-nag 3 needs 2.257). Tests run against it, so the
@@ -124,13 +125,6 @@ for (const handler of handlers) {
 project.npmignore?.addPatterns('/lambda-handlers/', '/examples/', '/bench/', '/docs/', '/.ci/');
 project.npmignore?.include('/assets/');
 
-// CI packages JavaScript only: the machines reach no Maven, NuGet or Go registry and
-// `jsii-pacmak --target python` needs pip build tools the package index does not hold.
-for (const task of [project.packageTask, project.tasks.tryFind('package-all')!]) {
-  task.reset();
-  task.spawn(project.tasks.tryFind('package:js')!);
-}
-
 // Integration apps for a real account: their committed snapshots are verified offline in every test run.
 const integArgs = '--directory test --language typescript --parallel-regions us-east-1';
 project.testTask.exec(`integ-runner ${integArgs}`);
@@ -151,5 +145,6 @@ synthExample.spawn(project.tasks.tryFind('bundle')!);
 synthExample.exec('ts-node --project test/tsconfig.json examples/ecommerce/synth.ts');
 
 addRosetta(project);
+addLanguagePackaging(project);
 
 project.synth();
