@@ -1,5 +1,6 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, release } from 'projen';
 import { addLanguagePackaging } from './projenrc/packaging';
+import { addPublishTasks } from './projenrc/release';
 import { addRosetta } from './projenrc/rosetta';
 
 // The oldest aws-cdk-lib we support (cdk-nag 3 needs 2.257). Tests run against it, so the
@@ -19,7 +20,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   github: false,
-  release: false,
+  // Releases are cut by hand from a working copy (`npx projen release`): the version is bumped from
+  // the conventional commits since the last tag, CHANGELOG.md is written from them, and the
+  // publish:* tasks push each language's package from dist/ (they need the registries' tokens and
+  // hosts that reach them: npm, PyPI, Maven Central, NuGet and GitHub for Go).
+  release: true,
+  releaseTrigger: release.ReleaseTrigger.manual({ changelog: true, changelogPath: 'CHANGELOG.md' }),
+  publishTasks: true,
+  releaseToNpm: true,
+  // Provenance statements are signed by GitHub Actions or GitLab CI identities only.
+  npmProvenance: false,
 
   cdkVersion: CDK_VERSION,
   constructsVersion: '10.5.1',
@@ -146,5 +156,6 @@ synthExample.exec('ts-node --project test/tsconfig.json examples/ecommerce/synth
 
 addRosetta(project);
 addLanguagePackaging(project);
+addPublishTasks(project);
 
 project.synth();

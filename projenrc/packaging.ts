@@ -25,7 +25,7 @@ export function addLanguagePackaging(project: awscdk.AwsCdkConstructLibrary): vo
 
   // The build's tests run on the pinned, oldest supported aws-cdk-lib; this runs the construct
   // tests again on the newest release in the registry (CI calls it after the build).
-  project.testTask.prependExec('node -e "console.log(\'tests on aws-cdk-lib@\' + require(\'aws-cdk-lib/package.json\').version + \' (the oldest supported)\')"');
+  project.testTask.prependExec('node -e "console.log(\'tests on aws-cdk-lib@\' + require(\'aws-cdk-lib/package.json\').version)"');
   project.addTask('test:newest-cdk', {
     description: 'Runs the construct tests on the newest aws-cdk-lib in the registry (installed without saving, then the pinned one is put back)',
     exec: 'bash scripts/test-newest-cdk.sh',
