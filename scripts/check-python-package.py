@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import textwrap
 import venv
 import zipfile
 
@@ -73,6 +74,15 @@ def check_bindings(init_source, assembly):
     expected = {fqn for fqn in assembly["types"]}
     missing = sorted(expected - bound)
     check(not missing, f"the module binds all {len(expected)} types of the assembly, missing: {missing}")
+    examples = [t for t in assembly["types"].values() if "example" in t.get("docs", {})]
+    python_examples = re.findall(r"Example::\n\n((?:        .*\n|\s*\n)+)", init_source)
+    check(len(python_examples) >= len(examples), f"the module's docstrings hold {len(examples)} examples, got: {len(python_examples)}")
+    for code in python_examples:
+        try:
+            ast.parse(textwrap.dedent(code))
+        except SyntaxError as error:
+            check(False, f"docstring example is valid Python: {error}\n{code}")
+    check(all("new " not in code and "declare const" not in code for code in python_examples), "docstring examples are Python, not TypeScript")
 
 
 def check_import(wheel, requires):

@@ -551,6 +551,21 @@ describe('ReadOnlyConfigGrant for a Lambda function', () => {
     // THEN
     Annotations.fromStack(stack).hasWarning('/Stack/Grant', Match.stringLikeRegexp('Stack/Fn was built with `paramsAndSecrets`: its extension settings are kept'));
   });
+  test('warns that a pinned layer is ignored for a function that already has the extension', () => {
+    // GIVEN
+    const stack = stackWithEnv();
+    const fn = nodeFunction(stack, 'Fn', lambda.Architecture.X86_64, { paramsAndSecrets: ReadOnlyConfigGrant.extensionFor() });
+
+    // WHEN
+    new ReadOnlyConfigGrant(stack, 'Grant', {
+      consumer: ConfigConsumer.lambdaFunction(fn),
+      parameters: [{ tree: prodTree(stack) }],
+      extensionLayerArn: `arn:aws:lambda:${REGION}:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:99`,
+    });
+
+    // THEN
+    Annotations.fromStack(stack).hasWarning('/Stack/Grant', Match.stringLikeRegexp('its extension settings are kept'));
+  });
 });
 
 describe('ReadOnlyConfigGrant for other consumers', () => {
