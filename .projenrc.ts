@@ -1,4 +1,7 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, release } from 'projen';
+import { addLanguagePackaging } from './projenrc/packaging';
+import { addPublishTasks } from './projenrc/release';
+import { addRosetta } from './projenrc/rosetta';
 
 // The oldest aws-cdk-lib we support (cdk-nag 3 needs 2.257). Tests run against it, so the
 // peer range never promises something the tests did not see.
@@ -17,7 +20,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   github: false,
-  release: false,
+  // Releases are cut by hand from a working copy (`npx projen release`): the version is bumped from
+  // the conventional commits since the last tag, CHANGELOG.md is written from them, and the
+  // publish:* tasks push each language's package from dist/ (they need the registries' tokens and
+  // hosts that reach them: npm, PyPI, Maven Central, NuGet and GitHub for Go).
+  release: true,
+  releaseTrigger: release.ReleaseTrigger.manual({ changelog: true, changelogPath: 'CHANGELOG.md' }),
+  publishTasks: true,
+  releaseToNpm: true,
+  // Provenance statements are signed by GitHub Actions or GitLab CI identities only.
+  npmProvenance: false,
 
   cdkVersion: CDK_VERSION,
   constructsVersion: '10.5.1',
@@ -147,13 +159,6 @@ for (const handler of handlers) {
 project.npmignore?.addPatterns('/lambda-handlers/', '/examples/', '/bench/', '/docs/', '/.ci/');
 project.npmignore?.include('/assets/');
 
-// CI packages JavaScript only: the machines reach no Maven, NuGet or Go registry and
-// `jsii-pacmak --target python` needs pip build tools the package index does not hold.
-for (const task of [project.packageTask, project.tasks.tryFind('package-all')!]) {
-  task.reset();
-  task.spawn(project.tasks.tryFind('package:js')!);
-}
-
 // Integration apps for a real account, one per construct in test/<construct>/integ.*.ts (integ-runner
 // searches test/ recursively): their committed snapshots are verified offline in every test run.
 const integArgs = '--directory test --language typescript --parallel-regions us-east-1';
@@ -173,5 +178,9 @@ const synthExample = project.addTask('synth:example', {
 });
 synthExample.spawn(project.tasks.tryFind('bundle')!);
 synthExample.exec('ts-node --project test/tsconfig.json examples/ecommerce/synth.ts');
+
+addRosetta(project);
+addLanguagePackaging(project);
+addPublishTasks(project);
 
 project.synth();

@@ -9,7 +9,7 @@ import * as ts from 'typescript';
 const ROOT = path.join(__dirname, '..');
 
 function typescriptBlocks(markdown: string): string[] {
-  return [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
+  return [...markdown.matchAll(/```ts(?: [^\n]*)?\n([\s\S]*?)```/g)].map((match) => match[1]);
 }
 
 describe('README', () => {

@@ -36,4 +36,16 @@ export interface ConfigExtensionOptions {
    * @default lambda.ParamsAndSecretsLogLevel.WARN
    */
   readonly extensionLogLevel?: lambda.ParamsAndSecretsLogLevel;
+
+  /**
+   * An exact layer version ARN of the extension to use instead of the current one, for the
+   * function's Region and architecture (AWS lists them in the Systems Manager user guide, e.g.
+   * `arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:99`).
+   * A pinned layer changes only when you change it.
+   *
+   * @default - the layer AWS publishes as current for the function's Region and architecture in the
+   * public parameter `/aws/service/aws-parameters-and-secrets-lambda-extension/x86/latest` (or
+   * `.../arm64/latest`), read by CloudFormation at every deployment
+   */
+  readonly extensionLayerArn?: string;
 }

@@ -89,6 +89,18 @@ export interface ReadOnlyConfigGrantProps extends ConfigExtensionOptions {
  * and two environment variables: `SECURE_CONFIG_PATHS` (the granted paths, comma-separated) and
  * `SECURE_CONFIG_SECRET_ARNS` (the granted secrets' ARNs, comma-separated). A function takes one
  * grant: a second one fails at synth, since it would replace these variables.
+ *
+ * @example
+ * declare const fn: lambda.Function;
+ * declare const tree: SecureParameterTree;
+ * declare const secret: secretsmanager.ISecret;
+ *
+ * new ReadOnlyConfigGrant(this, 'ApiConfig', {
+ *   consumer: ConfigConsumer.lambdaFunction(fn),
+ *   parameters: [{ tree, subtree: 'db' }],
+ *   secrets: [secret],
+ *   extensionTtl: Duration.seconds(60),
+ * });
  */
 export class ReadOnlyConfigGrant extends Construct {
   /** Environment variable of a Lambda consumer holding the granted paths, comma-separated. */
@@ -235,5 +247,6 @@ function decryptStatementsOnly(chunk: GrantChunk): GrantStatement[] {
 }
 
 function hasExtensionOptions(props: ConfigExtensionOptions): boolean {
-  return [props.extensionCacheSize, props.extensionTtl, props.extensionRequestTimeout, props.extensionLogLevel].some((v) => v !== undefined);
+  return [props.extensionCacheSize, props.extensionTtl, props.extensionRequestTimeout, props.extensionLogLevel,
+    props.extensionLayerArn].some((v) => v !== undefined);
 }

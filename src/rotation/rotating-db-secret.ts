@@ -250,6 +250,19 @@ interface RotationNetwork {
  * role, managed policy, security group and encrypted log group, a Secrets Manager VPC endpoint
  * unless told not to, the rotation schedule, an EventBridge rule matching failed rotations of
  * this secret, and an alarm on the function's errors.
+ *
+ * @example
+ * declare const database: rds.DatabaseInstance;
+ * declare const vpc: ec2.IVpc;
+ *
+ * const appUser = new RotatingDbSecret(this, 'AppUser', {
+ *   target: DatabaseTarget.instance(database),
+ *   username: 'shop_app',
+ *   databaseName: 'shop',
+ *   strategy: RotationStrategy.ALTERNATING_USERS,
+ *   masterSecret: database.secret!,
+ *   vpc,
+ * });
  */
 export class RotatingDbSecret extends RotatingDbSecretBase implements IRotatingDbSecret, ec2.IConnectable {
   /**

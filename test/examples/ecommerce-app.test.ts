@@ -34,7 +34,7 @@ describe('e-commerce example app', () => {
     expect(dev.grant.paths).toEqual(['/ecommerce/dev']);
   });
 
-  test('grants the function the application user\'s secret and passes paths and ARN to it', () => {
+  test('grants the function the application user\'s secret, passes paths and ARN to it, and uses the current extension layer', () => {
     // WHEN
     const fn = Object.values(prodTemplate.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler', Runtime: 'nodejs24.x', Architectures: ['arm64'] } }))
       .map((r) => r.Properties)
@@ -45,6 +45,11 @@ describe('e-commerce example app', () => {
     expect(fn.Environment.Variables.SECURE_CONFIG_SECRET_ARNS).toEqual({ Ref: expect.stringMatching(/^AppUserSecret/) });
     expect(fn.Environment.Variables.SSM_PARAMETER_STORE_TTL).toBe('60');
     expect(fn.Layers).toHaveLength(1);
+    const layerParameter = prodTemplate.toJSON().Parameters[fn.Layers[0].Ref];
+    expect(layerParameter).toEqual({
+      Type: 'AWS::SSM::Parameter::Value<String>',
+      Default: '/aws/service/aws-parameters-and-secrets-lambda-extension/arm64/latest',
+    });
     const secretStatement = grantStatements(prodTemplate).find((s) => [].concat(s.Action).includes('secretsmanager:GetSecretValue' as never));
     expect(secretStatement.Resource).toEqual(fn.Environment.Variables.SECURE_CONFIG_SECRET_ARNS);
   });

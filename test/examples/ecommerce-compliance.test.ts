@@ -27,7 +27,11 @@ describe('e-commerce example compliance', () => {
 
   test('acknowledges exactly the findings that cannot apply, each with its reason', () => {
     // WHEN
-    const acknowledged = acknowledgements(app).map(({ path: at, rule }) => `${at} ${rule}`);
+    // (aws-cdk-lib releases after 2.257 acknowledge rules of their own built-in template validator,
+    // `CloudFormation-Validate::`, on their own constructs: not this app's to list.)
+    const acknowledged = acknowledgements(app)
+      .filter(({ rule }) => !rule.startsWith('CloudFormation-Validate::'))
+      .map(({ path: at, rule }) => `${at} ${rule}`);
 
     // THEN the list cannot grow silently
     expect(acknowledged.filter((line) => line.startsWith('EcommerceProd/'))).toMatchSnapshot();

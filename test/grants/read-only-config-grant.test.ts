@@ -319,19 +319,28 @@ describe('ReadOnlyConfigGrant validation', () => {
 });
 
 describe('ReadOnlyConfigGrant for a Lambda function', () => {
-  const LAYER_ARNS = {
-    x86: `arn:aws:lambda:${REGION}:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:`,
-    arm: `arn:aws:lambda:${REGION}:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:`,
+  const PUBLISHED = {
+    x86: '/aws/service/aws-parameters-and-secrets-lambda-extension/x86/latest',
+    arm: '/aws/service/aws-parameters-and-secrets-lambda-extension/arm64/latest',
   };
 
   function lambdaProps(stack: Stack) {
     return Template.fromStack(stack).findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler', Runtime: 'nodejs24.x', Code: { ZipFile: Match.anyValue() } } });
   }
 
+  /** The public parameter a layer reference reads at deploy time, or undefined for a literal ARN. */
+  function publishedParameterOf(stack: Stack, layer: unknown): string | undefined {
+    const ref = (layer as { Ref?: string }).Ref;
+    if (!ref) return undefined;
+    const parameter = Template.fromStack(stack).toJSON().Parameters[ref];
+    expect(parameter.Type).toBe('AWS::SSM::Parameter::Value<String>');
+    return parameter.Default;
+  }
+
   test.each([
-    ['x86_64', lambda.Architecture.X86_64, LAYER_ARNS.x86],
-    ['arm64', lambda.Architecture.ARM_64, LAYER_ARNS.arm],
-  ])('attaches the extension layer of the function\'s architecture (%s)', (_name, architecture, layerPrefix) => {
+    ['x86_64', lambda.Architecture.X86_64, PUBLISHED.x86],
+    ['arm64', lambda.Architecture.ARM_64, PUBLISHED.arm],
+  ])('attaches the layer AWS publishes as current for the function\'s architecture (%s), read at deploy time', (_name, architecture, parameterName) => {
     // GIVEN
     const stack = stackWithEnv();
     const fn = nodeFunction(stack, 'Fn', architecture);
@@ -342,20 +351,66 @@ describe('ReadOnlyConfigGrant for a Lambda function', () => {
     // THEN
     const [props] = Object.values(lambdaProps(stack)).map((r) => r.Properties);
     expect(props.Layers).toHaveLength(1);
-    expect(props.Layers[0]).toMatch(new RegExp(`^${layerPrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\d+$`));
+    expect(publishedParameterOf(stack, props.Layers[0])).toBe(parameterName);
   });
 
-  test('looks the layer up in a regional mapping when the stack is environment-agnostic', () => {
+  test('reads the published layer the same way when the stack is environment-agnostic, one stack parameter per architecture', () => {
     // GIVEN
     const stack = new Stack();
-    const fn = nodeFunction(stack);
+    const tree = prodTree(stack);
+    const functions = [
+      nodeFunction(stack, 'A', lambda.Architecture.X86_64),
+      nodeFunction(stack, 'B', lambda.Architecture.X86_64),
+      nodeFunction(stack, 'C', lambda.Architecture.ARM_64),
+    ];
 
     // WHEN
-    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambdaFunction(fn), parameters: [{ tree: prodTree(stack) }] });
+    functions.forEach((fn, index) => new ReadOnlyConfigGrant(stack, `Grant${index}`, { consumer: ConfigConsumer.lambdaFunction(fn), parameters: [{ tree }] }));
 
     // THEN
-    const template = Template.fromStack(stack);
-    expect(Object.keys(template.toJSON().Mappings ?? {}).some((name) => /ParamsAndSecrets|paramsandsecrets/i.test(name) || name.startsWith('LambdaParamsAndSecrets'))).toBe(true);
+    const layers = Object.values(lambdaProps(stack)).map((r) => r.Properties.Layers[0]);
+    expect(layers.map((layer) => publishedParameterOf(stack, layer))).toEqual([PUBLISHED.x86, PUBLISHED.x86, PUBLISHED.arm]);
+    const extensionParameters = Object.values(Template.fromStack(stack).toJSON().Parameters as Record<string, { Default?: string }>)
+      .filter((parameter) => parameter.Default?.startsWith('/aws/service/aws-parameters-and-secrets-lambda-extension/'));
+    expect(extensionParameters).toHaveLength(2);
+    expect(Template.fromStack(stack).toJSON().Mappings ?? {}).toEqual({});
+  });
+
+  test('uses a pinned layer ARN as given, with no lookup', () => {
+    // GIVEN
+    const stack = stackWithEnv();
+    const fn = nodeFunction(stack, 'Fn', lambda.Architecture.X86_64);
+    const pinned = `arn:aws:lambda:${REGION}:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:99`;
+
+    // WHEN
+    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambdaFunction(fn), parameters: [{ tree: prodTree(stack) }], extensionLayerArn: pinned });
+
+    // THEN
+    const [props] = Object.values(lambdaProps(stack)).map((r) => r.Properties);
+    expect(props.Layers).toEqual([pinned]);
+    expect(JSON.stringify(Template.fromStack(stack).toJSON().Parameters)).not.toContain('aws-parameters-and-secrets-lambda-extension');
+  });
+
+  test('pins a layer through extensionFor too', () => {
+    // GIVEN
+    const stack = stackWithEnv();
+    const pinned = `arn:aws:lambda:${REGION}:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:99`;
+
+    // WHEN
+    nodeFunction(stack, 'Fn', lambda.Architecture.ARM_64, { paramsAndSecrets: ReadOnlyConfigGrant.extensionFor({ extensionLayerArn: pinned }) });
+
+    // THEN
+    const [props] = Object.values(lambdaProps(stack)).map((r) => r.Properties);
+    expect(props.Layers).toEqual([pinned]);
+  });
+
+  test.each([
+    'AWS-Parameters-and-Secrets-Lambda-Extension:99',
+    `arn:aws:lambda:${REGION}:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension`,
+    `arn:aws:lambda:${REGION}:177933569100:function:AWS-Parameters-and-Secrets-Lambda-Extension:99`,
+  ])('rejects %s as extensionLayerArn at synth', (arn) => {
+    expect(() => ReadOnlyConfigGrant.extensionFor({ extensionLayerArn: arn }))
+      .toThrow(`\`extensionLayerArn\` must be a layer version ARN (arn:<partition>:lambda:<region>:<account>:layer:<name>:<version>), got: '${arn}'`);
   });
 
   test('sets the extension defaults: TTL 300 s, cache 1000, a 2 s request timeout, warn logging', () => {
@@ -467,7 +522,7 @@ describe('ReadOnlyConfigGrant for a Lambda function', () => {
     // THEN
     const [props] = Object.values(lambdaProps(stack)).map((r) => r.Properties);
     expect(props.Layers).toHaveLength(1);
-    expect(props.Layers[0]).toContain('Extension-Arm64:');
+    expect(publishedParameterOf(stack, props.Layers[0])).toBe(PUBLISHED.arm);
     expect(props.Environment.Variables.SSM_PARAMETER_STORE_TTL).toBe('30');
     expect(props.Environment.Variables.SSM_PARAMETER_STORE_TIMEOUT_MILLIS).toBe('2000');
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('extension settings are kept'));
@@ -497,6 +552,21 @@ describe('ReadOnlyConfigGrant for a Lambda function', () => {
 
     // THEN
     Annotations.fromStack(stack).hasWarning('/Stack/Grant', Match.stringLikeRegexp('Stack/Fn was built with `paramsAndSecrets`: its extension settings are kept'));
+  });
+  test('warns that a pinned layer is ignored for a function that already has the extension', () => {
+    // GIVEN
+    const stack = stackWithEnv();
+    const fn = nodeFunction(stack, 'Fn', lambda.Architecture.X86_64, { paramsAndSecrets: ReadOnlyConfigGrant.extensionFor() });
+
+    // WHEN
+    new ReadOnlyConfigGrant(stack, 'Grant', {
+      consumer: ConfigConsumer.lambdaFunction(fn),
+      parameters: [{ tree: prodTree(stack) }],
+      extensionLayerArn: `arn:aws:lambda:${REGION}:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:99`,
+    });
+
+    // THEN
+    Annotations.fromStack(stack).hasWarning('/Stack/Grant', Match.stringLikeRegexp('its extension settings are kept'));
   });
 });
 

@@ -67,10 +67,11 @@ export interface Acknowledgement {
 export function acknowledgements(scope: IConstruct): Acknowledgement[] {
   const found: Acknowledgement[] = [];
   for (const node of scope.node.findAll()) {
+    // aws-cdk-lib 2.257 rewrites one growing entry; newer releases add one entry per call and
+    // read them all. The union of every entry is right for both.
     const entries = node.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
-    const latest = entries[entries.length - 1];
-    if (!latest?.data) continue;
-    for (const [qualifiedId, reason] of Object.entries(latest.data as Record<string, string>)) {
+    const merged: Record<string, string> = Object.assign({}, ...entries.map((entry) => entry.data ?? {}));
+    for (const [qualifiedId, reason] of Object.entries(merged)) {
       found.push({ path: node.node.path, rule: qualifiedId.replace(/^annotation::/i, ''), reason });
     }
   }
