@@ -8,9 +8,10 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { parameterMix } from './parameter-mix';
 import { BenchRow, formatMs, median } from './stats';
-import { DEFAULT_CONCURRENCY } from '../lambda-handlers/parameter-tree/reconciler';
 import { createTreeHandler } from '../lambda-handlers/parameter-tree/tree-handler';
-import { ParameterKind, ParameterSpec, RECONCILER_ENV, TreeResourceProperties } from '../src/parameter-tree/private/contract';
+import {
+  DEFAULT_RECONCILER_CONCURRENCY, ParameterKind, ParameterSpec, RECONCILER_ENV, TreeResourceProperties,
+} from '../src/parameter-tree/private/contract';
 import {
   context, createEvent, deleteEvent, ResponseCollector, uniquePath, updateEvent,
 } from '../test/lambda-handlers/parameter-tree/harness';
@@ -198,7 +199,7 @@ export async function reconcilerRows(sizes: number[], runs: number): Promise<Ben
       section,
       case: 'settings',
       metric: 'concurrency',
-      value: String(DEFAULT_CONCURRENCY),
+      value: String(DEFAULT_RECONCILER_CONCURRENCY),
       note: 'handler default; moto_server on loopback, so the figures are the reconciler\'s own work plus moto, not AWS latency',
     });
     return rows;

@@ -8,6 +8,12 @@ import { ConcurrentWorkError, mapWithConcurrency } from '../shared/concurrency';
 import { describeError } from '../shared/retry';
 
 export interface DeleteOptions {
+  /** `<path>@<generation>` of the generation to delete. */
+  readonly physicalId: string;
+  /** The properties the Delete carries; only RemovalPolicy is read. */
+  readonly rawProps: unknown;
+  readonly owner: string;
+  readonly store: ParameterStore;
   readonly concurrency: number;
   readonly log: (message: string) => void;
 }
@@ -16,13 +22,8 @@ export interface DeleteOptions {
  * Delete: removes the parameters of one generation, and only under 'destroy'. A cleanup Delete
  * after an Update, or after its rollback, finds only what no later generation re-tagged.
  */
-export async function deleteGeneration(
-  physicalId: string,
-  rawProps: unknown,
-  owner: string,
-  store: ParameterStore,
-  deps: DeleteOptions,
-): Promise<void> {
+export async function deleteGeneration(deps: DeleteOptions): Promise<void> {
+  const { physicalId, rawProps, owner, store } = deps;
   const parsed = parsePhysicalId(physicalId);
   if (!parsed) {
     deps.log(`delete ${physicalId}: not a tree generation, nothing to do`);

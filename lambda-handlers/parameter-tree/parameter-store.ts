@@ -16,26 +16,11 @@ import {
   SSMClient,
   Tag,
 } from '@aws-sdk/client-ssm';
+import { ParameterType, StoredMetadata, StoredValue } from './plan';
 import { Redactor } from '../shared/redaction';
 
 /** Runs one AWS call with the reconciler's retry policy. */
 export type Retrier = <T>(call: () => Promise<T>) => Promise<T>;
-
-export type ParameterType = 'String' | 'StringList' | 'SecureString';
-
-/** A parameter's latest version as GetParametersByPath returns it. */
-export interface StoredValue {
-  readonly type: ParameterType;
-  readonly value: string;
-  readonly version: number;
-}
-
-/** What DescribeParameters knows of a parameter (no value, no tags). */
-export interface StoredMetadata {
-  readonly keyId?: string;
-  readonly description: string;
-  readonly tier?: string;
-}
 
 export interface PutRequest {
   readonly name: string;

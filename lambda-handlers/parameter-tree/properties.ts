@@ -4,6 +4,7 @@
  * Messages never quote a `Value`, `Ciphertext` or anything that may be secret.
  */
 import {
+  PARAMETER_TIERS,
   ParameterKind,
   ParameterSpec,
   ParameterTierName,
@@ -12,7 +13,7 @@ import {
 } from '../../src/parameter-tree/private/contract';
 
 const KINDS = new Set<string>(Object.values(ParameterKind));
-const TIERS = new Set<string>(['Standard', 'Advanced', 'Intelligent-Tiering']);
+const TIERS = new Set<string>(PARAMETER_TIERS);
 
 export class InvalidPropertiesError extends Error {
   constructor(message: string) {

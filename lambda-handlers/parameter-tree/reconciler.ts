@@ -6,17 +6,15 @@
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { deleteGeneration } from './delete-generation';
+import { reconcileTree } from './executor';
 import { generationOf, physicalIdOf } from './hashing';
 import { ParameterStore, Retrier } from './parameter-store';
 import { ownerIdOf, parseTreeProperties } from './properties';
-import { TreeReconciler } from './tree-reconciler';
 import { ParameterKind, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
 import { CustomResourceEvent } from '../shared/cfn-response';
 import { CustomResourceResult } from '../shared/custom-resource';
 import { Redactor } from '../shared/redaction';
 import { DEFAULT_RETRY, RetryOptions, Sleep, withRetry } from '../shared/retry';
-
-export const DEFAULT_CONCURRENCY = 4;
 
 export interface ReconcilerDeps {
   readonly ssm: SSMClient;
@@ -39,7 +37,7 @@ export async function handleTreeEvent(event: TreeEvent, deps: ReconcilerDeps): P
   const store = new ParameterStore(deps.ssm, retry, deps.redactor);
 
   if (event.RequestType === 'Delete') {
-    await deleteGeneration(event.PhysicalResourceId, event.ResourceProperties, owner, store, deps);
+    await deleteGeneration({ ...deps, physicalId: event.PhysicalResourceId, rawProps: event.ResourceProperties, owner, store });
     return { physicalResourceId: event.PhysicalResourceId };
   }
 
@@ -48,8 +46,7 @@ export async function handleTreeEvent(event: TreeEvent, deps: ReconcilerDeps): P
   const oldProps = event.RequestType === 'Update' ? tryParse(event.OldResourceProperties) : undefined;
   const decrypt = (ciphertext: string, keyArn: string) => decryptWithKms(deps.kms, ciphertext, keyArn, retry, deps.redactor);
   const deployedPhysicalId = event.RequestType === 'Update' ? event.PhysicalResourceId : undefined;
-  const reconciler = new TreeReconciler(props, oldProps, owner, store, decrypt, deps, deployedPhysicalId);
-  return reconciler.run();
+  return reconcileTree({ ...deps, props, oldProps, deployedPhysicalId, owner, store, decrypt });
 }
 
 /**

@@ -3,14 +3,12 @@
  * so every allowed character is equally likely (no modulo bias).
  */
 import { randomInt } from 'crypto';
+import { MAX_GENERATED_LENGTH } from '../../src/parameter-tree/private/contract';
 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const DIGITS = '0123456789';
 /** The printable ASCII punctuation, the same set Secrets Manager's password generator uses. */
 const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
-
-/** Parameter Store's value limit of the Advanced tier, in characters of this ASCII charset. */
-export const MAX_GENERATED_LENGTH = 8_192;
 
 export interface GeneratorOptions {
   readonly length: number;

@@ -4,8 +4,8 @@
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { DEFAULT_CONCURRENCY, handleTreeEvent, physicalIdOnFailure, TreeEvent } from './reconciler';
-import { RECONCILER_ENV } from '../../src/parameter-tree/private/contract';
+import { handleTreeEvent, physicalIdOnFailure, TreeEvent } from './reconciler';
+import { DEFAULT_RECONCILER_CONCURRENCY, RECONCILER_ENV } from '../../src/parameter-tree/private/contract';
 import { LambdaContextLike } from '../shared/cfn-response';
 import { concurrencyFromEnv } from '../shared/concurrency';
 import { runCustomResource } from '../shared/custom-resource';
@@ -16,7 +16,7 @@ export interface TreeHandlerDeps {
   readonly ssm: SSMClient;
   readonly kms: KMSClient;
   readonly sleep: Sleep;
-  /** @default - RECONCILER_ENV.CONCURRENCY, else DEFAULT_CONCURRENCY */
+  /** @default - RECONCILER_ENV.CONCURRENCY, else DEFAULT_RECONCILER_CONCURRENCY */
   readonly concurrency?: number;
   readonly retry?: Partial<Omit<RetryOptions, 'sleep'>>;
   /** Time kept to answer CloudFormation before the Lambda times out. */
@@ -24,7 +24,7 @@ export interface TreeHandlerDeps {
 }
 
 function concurrencyFromEnvironment(): number {
-  return concurrencyFromEnv(process.env[RECONCILER_ENV.CONCURRENCY], DEFAULT_CONCURRENCY, RECONCILER_ENV.CONCURRENCY);
+  return concurrencyFromEnv(process.env[RECONCILER_ENV.CONCURRENCY], DEFAULT_RECONCILER_CONCURRENCY, RECONCILER_ENV.CONCURRENCY);
 }
 
 export type TreeHandler = (event: TreeEvent, context: LambdaContextLike) => Promise<void>;

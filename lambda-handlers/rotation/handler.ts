@@ -3,7 +3,6 @@
  * module (and everything it imports) never loads a driver.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Redactor } from './redaction';
 import { PasswordPolicy, RotationLog, runRotationStep } from './steps';
 import { DatabaseAdapter, RotationEvent } from './types';
 import {
@@ -11,6 +10,7 @@ import {
   DEFAULT_PASSWORD_LENGTH,
   ROTATION_ENV,
 } from '../../src/rotation/private/contract';
+import { Redactor } from '../shared/redaction';
 
 /** Secrets Manager's GetRandomPassword accepts 1 to 4096; fewer than 8 is no password. */
 const MIN_PASSWORD_LENGTH = 8;

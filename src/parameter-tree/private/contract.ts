@@ -27,7 +27,16 @@ export enum ParameterKind {
 }
 
 /** Parameter Store tiers, spelled as the SSM API spells them. */
-export type ParameterTierName = 'Standard' | 'Advanced' | 'Intelligent-Tiering';
+export const PARAMETER_TIERS = ['Standard', 'Advanced', 'Intelligent-Tiering'] as const;
+export type ParameterTierName = typeof PARAMETER_TIERS[number];
+
+/**
+ * Bounds of a generated secret's length, in characters. The generator draws from printable
+ * ASCII (one byte per character), and 4,096 bytes is what the Standard tier, the default, holds:
+ * every generated secret fits whatever tier the parameter has.
+ */
+export const MIN_GENERATED_LENGTH = 8;
+export const MAX_GENERATED_LENGTH = 4096;
 
 /** What the generator needs to make a secret. Every field is a string (CloudFormation). */
 export interface GeneratorSpec {
@@ -87,17 +96,25 @@ export interface TreeResourceAttributes {
   readonly ParameterCount: string;
 }
 
+/** Prefix of the tags the reconciler owns; users may not set tags with it. */
+export const RESERVED_TAG_PREFIX = 'cdk-secure-config:';
 /** Tag on every parameter the tree owns: `<stack name>/<logical id>` of the custom resource. */
-export const OWNER_TAG = 'cdk-secure-config:owner';
+export const OWNER_TAG = `${RESERVED_TAG_PREFIX}owner`;
 /**
  * Tag on every parameter the tree owns: the generation (a hash of the set of names) of the last
  * reconcile that wanted it. A Delete for an old generation removes only what still carries it.
  */
-export const GENERATION_TAG = 'cdk-secure-config:generation';
+export const GENERATION_TAG = `${RESERVED_TAG_PREFIX}generation`;
 /** Prefix of the version label that records which spec produced a generated or encrypted value. */
 export const SPEC_LABEL_PREFIX = 'cscfg-';
 /** Value given to a placeholder when it is created; the operator replaces it out of band. */
 export const PLACEHOLDER_VALUE = 'PLACEHOLDER: set this value out of band';
+
+/**
+ * SSM calls the reconciler keeps in flight at once when its environment does not say: enough to
+ * hide latency, below Parameter Store's default PutParameter throughput.
+ */
+export const DEFAULT_RECONCILER_CONCURRENCY = 4;
 
 /** Environment variables of the reconciler function. */
 export const RECONCILER_ENV = {

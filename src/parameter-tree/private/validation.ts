@@ -7,7 +7,7 @@
  * half-way through a deployment for a reason that was knowable at synth time.
  */
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
-import { ParameterTierName } from './contract';
+import { MAX_GENERATED_LENGTH, MIN_GENERATED_LENGTH, ParameterTierName, RESERVED_TAG_PREFIX } from './contract';
 
 /** Characters Parameter Store accepts in a parameter name, '/' included. */
 const NAME_CHARACTERS = /^[a-zA-Z0-9_.\-/]+$/;
@@ -19,9 +19,6 @@ export const MAX_FULL_NAME_LENGTH = 1011;
 export const MAX_NAME_LEVELS = 15;
 /** Parameter Store's limit on a description. */
 export const MAX_DESCRIPTION_LENGTH = 1024;
-/** Bounds of a generated secret's length. */
-export const MIN_GENERATED_LENGTH = 8;
-export const MAX_GENERATED_LENGTH = 4096;
 
 /** Largest value, in bytes, that each tier stores. */
 export const MAX_VALUE_BYTES: Record<ParameterTierName, number> = {
@@ -131,7 +128,7 @@ export function validateStringListItems(items: string[], property: string): void
   });
 }
 
-/** Generated secrets: between 8 and 4096 characters. */
+/** Generated secrets: between MIN_GENERATED_LENGTH and MAX_GENERATED_LENGTH characters. */
 export function validateGeneratedLength(length: number, property = 'length'): void {
   if (Token.isUnresolved(length)) return;
   if (!Number.isInteger(length) || length < MIN_GENERATED_LENGTH || length > MAX_GENERATED_LENGTH) {
@@ -169,7 +166,7 @@ export function validateRemovalPolicy(policy: RemovalPolicy, property = 'removal
 }
 
 /** Prefixes of tag keys a user may not set: AWS reserves `aws:`, the reconciler owns its own. */
-const RESERVED_TAG_PREFIXES = ['aws:', 'cdk-secure-config:'];
+const RESERVED_TAG_PREFIXES = ['aws:', RESERVED_TAG_PREFIX];
 
 /** The first problem with these tag keys, or undefined. Returned rather than thrown for node validation. */
 export function tagKeyProblem(keys: string[], property: string): string | undefined {
