@@ -1,10 +1,11 @@
 /**
  * Delete: removes the parameters of one generation of a tree, in batches within the API limit.
  */
+import { DeadlineError } from './executor';
 import { parsePhysicalId } from './hashing';
 import { deleteBatchesOf, ParameterStore } from './parameter-store';
 import { GENERATION_TAG, OWNER_TAG } from '../../src/parameter-tree/private/contract';
-import { ConcurrentWorkError, mapWithConcurrency } from '../shared/concurrency';
+import { ConcurrentWorkError, mapWithConcurrency, WorkCancelledError } from '../shared/concurrency';
 import { describeError } from '../shared/retry';
 
 export interface DeleteOptions {
@@ -16,6 +17,8 @@ export interface DeleteOptions {
   readonly store: ParameterStore;
   readonly concurrency: number;
   readonly log: (message: string) => void;
+  /** Aborts at the invocation's deadline. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -38,8 +41,15 @@ export async function deleteGeneration(deps: DeleteOptions): Promise<void> {
   const names = [...(await store.describeTagged(parsed.path, { [OWNER_TAG]: owner, [GENERATION_TAG]: parsed.generation })).keys()];
   const batches = deleteBatchesOf(names);
   try {
-    await mapWithConcurrency(batches, deps.concurrency, (batch) => store.deleteBatch(batch));
+    await mapWithConcurrency(batches, deps.concurrency, (batch) => store.deleteBatch(batch), deps.signal);
   } catch (error) {
+    if (error instanceof WorkCancelledError) {
+      throw new DeadlineError(
+        `out of time: ${error.completed} of ${error.total} DeleteParameters batch(es) of tree '${parsed.path}' done ` +
+        `(${names.length} parameters in all), ${error.total - error.completed} left; every call had stopped before this answer. ` +
+        'Deleting again removes the rest',
+      );
+    }
     if (!(error instanceof ConcurrentWorkError)) throw error;
     const details = error.failures.map((f) => `${(f.item as string[]).map((n) => `'${n}'`).join(', ')}: ${describeError(f.error)}`);
     throw new Error(`could not delete parameters of tree '${parsed.path}': ${details.join('; ')}`);

@@ -16,7 +16,7 @@ import {
   TreeResourceAttributes,
   TreeResourceProperties,
 } from '../../src/parameter-tree/private/contract';
-import { ConcurrentWorkError, mapWithConcurrency } from '../shared/concurrency';
+import { ConcurrentWorkError, mapWithConcurrency, WorkCancelledError } from '../shared/concurrency';
 import { CustomResourceResult } from '../shared/custom-resource';
 import { Redactor } from '../shared/redaction';
 import { describeError } from '../shared/retry';
@@ -33,6 +33,16 @@ export interface ReconcileTreeOptions {
   readonly redactor: Redactor;
   readonly concurrency: number;
   readonly log: (message: string) => void;
+  /** Aborts at the invocation's deadline: no new call starts, calls in flight are cancelled. */
+  readonly signal?: AbortSignal;
+}
+
+/** The invocation ran out of time; the message says how far it got. */
+export class DeadlineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeadlineError';
+  }
 }
 
 /** What one reconcile did, for the log (counts only, never values). */
@@ -71,8 +81,15 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
   const outcome: Outcome = { created: 0, written: 0, retagged: 0, unchanged: 0, leftovers: 0 };
   const executor = new ParameterExecutor(options, values, outcome);
   try {
-    await mapWithConcurrency(plan.parameters, options.concurrency, (parameter) => executor.run(parameter));
+    await mapWithConcurrency(plan.parameters, options.concurrency, (parameter) => executor.run(parameter), options.signal);
   } catch (error) {
+    if (error instanceof WorkCancelledError) {
+      throw new DeadlineError(
+        `out of time: ${error.completed} of ${error.total} parameter(s) of tree '${path}' reconciled, ` +
+        `${error.total - error.completed} left; every call had stopped before this answer. ` +
+        'The next deployment, or the rollback, reconciles the rest',
+      );
+    }
     if (!(error instanceof ConcurrentWorkError)) throw error;
     const details = error.failures.map((f) => `'${(f.item as ParameterPlan).name}': ${describeError(f.error)}`);
     throw new Error(
@@ -80,7 +97,7 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
     );
   }
 
-  if (plan.leftovers) {
+  if (plan.leftovers && !options.signal?.aborted) {
     const awaitingCleanup = await store.describeTagged(path, { [OWNER_TAG]: owner, [GENERATION_TAG]: plan.leftovers.unlessTaggedWith });
     const leftovers = plan.leftovers.candidates.filter((name) => !awaitingCleanup.has(name));
     for (const batch of deleteBatchesOf(leftovers)) await store.deleteBatch(batch);
@@ -108,6 +125,9 @@ async function ownedWithGeneration(
   return new Set(tagged.keys());
 }
 
+/** Rewrites of a placeholder raced by operator writes before giving up. */
+const OPERATOR_REWRITE_ATTEMPTS = 3;
+
 /** Carries out one parameter's actions, in order. */
 class ParameterExecutor {
   constructor(
@@ -127,7 +147,14 @@ class ParameterExecutor {
       case 'create': {
         const value = await this.freshValue(parameter, action.source);
         const tags = [...action.tags].map(([Key, Value]) => ({ Key, Value }));
-        const version = await store.put({ ...this.putOf(name, action.put, value, false), tags });
+        let version: number;
+        try {
+          version = await store.put({ ...this.putOf(name, action.put, value, false), tags });
+        } catch (error) {
+          if ((error as Error).name !== 'ParameterAlreadyExists') throw error;
+          version = await this.adoptOwnCreate(name);
+        }
+        // Labelling is idempotent: a duplicate that labelled this version already changes nothing.
         if (action.label) await store.label(name, version, action.label);
         this.outcome.created++;
         return;
@@ -149,6 +176,11 @@ class ParameterExecutor {
         return;
       }
       case 'write': {
+        if (action.source.from === 'operator') {
+          await this.rewriteKeepingOperatorValue(name, action.put);
+          this.outcome.written++;
+          return;
+        }
         const value = await this.valueFrom(parameter, action.source);
         if (value === undefined) {
           this.outcome.unchanged++;
@@ -165,6 +197,47 @@ class ParameterExecutor {
     }
   }
 
+  /**
+   * A create met a parameter that the path read at the start did not show. If it carries this
+   * tree's owner tag, it is this tree's own write: a first attempt that succeeded although its
+   * answer was lost (retried after a client-side timeout), or a duplicate delivery of this event
+   * running at the same time. Both wrote a value for this very spec, so it is kept (a generated
+   * secret is not generated again). Anything else is a foreign parameter that appeared meanwhile.
+   */
+  private async adoptOwnCreate(name: string): Promise<number> {
+    const tags = await this.options.store.tagsOf(name);
+    if (tags.get(OWNER_TAG) !== this.options.owner) {
+      throw new Error(
+        `parameter '${name}' was created by someone else while this tree was being reconciled ` +
+        `(no tag ${OWNER_TAG}=${this.options.owner}); it was left untouched`,
+      );
+    }
+    const latest = await this.options.store.current(name);
+    if (!latest) throw new Error(`parameter '${name}' was reported to exist, then could not be read`);
+    return latest.version;
+  }
+
+  /**
+   * Rewrites a placeholder's metadata with the operator's value. The value is read right before
+   * the write, not at the start of the reconcile, and Parameter Store has no conditional put, so
+   * a value the operator sets between that read and the write is detected afterwards from the
+   * version numbers and written back on top: the operator's latest value is always the latest.
+   */
+  private async rewriteKeepingOperatorValue(name: string, put: PutShape): Promise<void> {
+    const { store } = this.options;
+    let read = await store.current(name);
+    for (let attempt = 1; ; attempt++) {
+      if (!read) throw new Error(`placeholder '${name}' disappeared while the tree was being reconciled`);
+      const version = await store.put(this.putOf(name, put, read.value, true));
+      if (version === read.version + 1) return;
+      if (attempt >= OPERATOR_REWRITE_ATTEMPTS) {
+        throw new Error(`placeholder '${name}' kept changing while its metadata was rewritten; run the deployment again`);
+      }
+      // Someone wrote in between: their value is the version just below ours.
+      read = await store.current(name, version - 1);
+    }
+  }
+
   private putOf(name: string, put: PutShape, value: string, overwrite: boolean) {
     return { name, type: put.type, value, keyId: put.keyId, description: put.description, tier: put.tier, overwrite };
   }
@@ -174,8 +247,9 @@ class ParameterExecutor {
     const { name } = parameter;
     switch (source.from) {
       case 'stored':
-      case 'operator':
         return this.values.get(name)!.value;
+      case 'operator':
+        return (await this.options.store.current(name))?.value ?? this.values.get(name)!.value;
       case 'labelled': {
         // The spec's value may live in an older version (a rollback, or a spec flipping back).
         const labelled = await this.options.store.versionLabelled(name, source.label);

@@ -5,12 +5,12 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { handleTreeEvent, physicalIdOnFailure, TreeEvent } from './reconciler';
-import { DEFAULT_RECONCILER_CONCURRENCY, RECONCILER_ENV } from '../../src/parameter-tree/private/contract';
+import { DEFAULT_RECONCILER_CONCURRENCY, RECONCILER_ENV, PacedSsmAction } from '../../src/parameter-tree/private/contract';
 import { LambdaContextLike } from '../shared/cfn-response';
 import { concurrencyFromEnv } from '../shared/concurrency';
 import { runCustomResource } from '../shared/custom-resource';
 import { Redactor } from '../shared/redaction';
-import { RetryOptions, Sleep } from '../shared/retry';
+import { Sleep } from '../shared/retry';
 
 export interface TreeHandlerDeps {
   readonly ssm: SSMClient;
@@ -18,7 +18,10 @@ export interface TreeHandlerDeps {
   readonly sleep: Sleep;
   /** @default - RECONCILER_ENV.CONCURRENCY, else DEFAULT_RECONCILER_CONCURRENCY */
   readonly concurrency?: number;
-  readonly retry?: Partial<Omit<RetryOptions, 'sleep'>>;
+  /** Quotas instead of Parameter Store's (tests and the benchmark scale them). */
+  readonly quotas?: Partial<Record<PacedSsmAction, number>>;
+  /** Attempts for transient errors other than throttling. */
+  readonly transientAttempts?: number;
   /** Time kept to answer CloudFormation before the Lambda times out. */
   readonly safetyMarginMs?: number;
 }
@@ -45,7 +48,9 @@ export function createTreeHandler(deps: TreeHandlerDeps): TreeHandler {
       physicalIdOnFailure: physicalIdOnFailure(event),
       // Read inside the logic: a bad setting then fails this event with a reason, rather than
       // failing the Lambda's start and leaving CloudFormation waiting for an answer.
-      logic: async () => handleTreeEvent(event, { ...deps, redactor, log, concurrency: deps.concurrency ?? concurrencyFromEnvironment() }),
+      logic: async (signal) => handleTreeEvent(event, {
+        ...deps, redactor, log, signal, concurrency: deps.concurrency ?? concurrencyFromEnvironment(),
+      }),
     });
   };
 }

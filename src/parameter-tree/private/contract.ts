@@ -88,6 +88,11 @@ export interface TreeResourceProperties {
   /** Tags applied to every parameter of the tree. */
   readonly Tags: TagSpec[];
   readonly Parameters: ParameterSpec[];
+  /**
+   * The account's Parameter Store throughput setting, which picks the reconciler's starting
+   * rates. Absent means 'default' (the construct writes it only for 'higher').
+   */
+  readonly Throughput?: ParameterStoreThroughputName;
 }
 
 /** Attributes the handler returns in `Data` (never a value). */
@@ -115,6 +120,54 @@ export const PLACEHOLDER_VALUE = 'PLACEHOLDER: set this value out of band';
  * hide latency, below Parameter Store's default PutParameter throughput.
  */
 export const DEFAULT_RECONCILER_CONCURRENCY = 4;
+
+/** Parameter Store's throughput settings of an account and Region. */
+export type ParameterStoreThroughputName = 'default' | 'higher';
+export const PARAMETER_STORE_THROUGHPUTS: readonly ParameterStoreThroughputName[] = ['default', 'higher'];
+
+/** The SSM actions the reconciler paces, each with its own rate limiter. */
+export type PacedSsmAction =
+  | 'PutParameter'
+  | 'LabelParameterVersion'
+  | 'AddTagsToResource'
+  | 'RemoveTagsFromResource'
+  | 'DeleteParameters'
+  /** GetParameter, GetParameters and GetParametersByPath share one quota. */
+  | 'GetParameter*'
+  | 'DescribeParameters'
+  | 'ListTagsForResource';
+
+/**
+ * Transactions per second Parameter Store allows per account and Region, by throughput setting.
+ * Documented by AWS: GetParameter/GetParameters/GetParametersByPath 40 shared by default; with
+ * higher throughput GetParametersByPath 100 (GetParameter and GetParameters more), and that the
+ * setting covers PutParameter. PutParameter's figures (3 by default, about 10 with higher
+ * throughput) come from AWS Support, not the quota table. The rest are assumptions: the write
+ * actions at PutParameter's default rate, the describe and list actions slightly above it, none
+ * raised by the higher setting.
+ */
+export const PARAMETER_STORE_TPS: Record<ParameterStoreThroughputName, Record<PacedSsmAction, number>> = {
+  default: {
+    'PutParameter': 3,
+    'LabelParameterVersion': 3,
+    'AddTagsToResource': 3,
+    'RemoveTagsFromResource': 3,
+    'DeleteParameters': 3,
+    'GetParameter*': 40,
+    'DescribeParameters': 5,
+    'ListTagsForResource': 5,
+  },
+  higher: {
+    'PutParameter': 10,
+    'LabelParameterVersion': 3,
+    'AddTagsToResource': 3,
+    'RemoveTagsFromResource': 3,
+    'DeleteParameters': 3,
+    'GetParameter*': 100,
+    'DescribeParameters': 5,
+    'ListTagsForResource': 5,
+  },
+};
 
 /** Environment variables of the reconciler function. */
 export const RECONCILER_ENV = {
