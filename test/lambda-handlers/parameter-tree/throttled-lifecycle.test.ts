@@ -35,6 +35,11 @@ const SCALE = 10;
 const QUOTAS = scaledLimits(PARAMETER_STORE_TPS.default, SCALE);
 const TREE_SIZE = 240;
 
+interface Delivered {
+  readonly response: CustomResourceResponse;
+  readonly state: Record<string, StoredParameter>;
+}
+
 interface StoredParameter {
   readonly type: string;
   readonly value: string;
@@ -107,7 +112,9 @@ describeWithServices(['moto'], 'parameter tree reconciler under Parameter Store 
     const state: Record<string, StoredParameter> = {};
     let token: string | undefined;
     do {
-      const page: GetParametersByPathCommandOutput = await direct.send(new GetParametersByPathCommand({ Path: path, Recursive: true, WithDecryption: true, NextToken: token }));
+      const page: GetParametersByPathCommandOutput = await direct.send(new GetParametersByPathCommand({
+        Path: path, Recursive: true, WithDecryption: true, NextToken: token,
+      }));
       for (const p of page.Parameters ?? []) state[p.Name!] = { type: p.Type!, value: p.Value!, version: p.Version! };
       token = page.NextToken;
     } while (token);
@@ -139,7 +146,7 @@ describeWithServices(['moto'], 'parameter tree reconciler under Parameter Store 
   }
 
   /** Delivers the event twice, as CloudFormation may; both succeed and the second changes nothing. */
-  async function deliverTwice(event: TreeEvent, path: string, using: TreeHandler): Promise<{ response: CustomResourceResponse; state: Record<string, StoredParameter> }> {
+  async function deliverTwice(event: TreeEvent, path: string, using: TreeHandler): Promise<Delivered> {
     const first = await deliver(event, using);
     expect(first).toMatchObject({ Status: 'SUCCESS' });
     const state = await valuesUnder(path);
