@@ -44,7 +44,7 @@ class CallCounter {
   }
 }
 
-function specs(count: number): ParameterSpec[] {
+export function specs(count: number): ParameterSpec[] {
   return parameterMix(count).map((entry): ParameterSpec => {
     const base = { Name: entry.name, Tier: 'Standard' as const, Description: '' };
     switch (entry.kind) {
@@ -63,11 +63,11 @@ function specs(count: number): ParameterSpec[] {
  * Indexes of the 10% to change: one per block of ten, at a position that moves through the block
  * so the changed set has Strings, StringLists and generated secrets in about the tree's proportions.
  */
-function changedIndexes(count: number): number[] {
+export function changedIndexes(count: number): number[] {
   return Array.from({ length: Math.floor(count / 10) }, (_, block) => block * 10 + (block % 10));
 }
 
-function changed(spec: ParameterSpec): ParameterSpec {
+export function changed(spec: ParameterSpec): ParameterSpec {
   switch (spec.Kind) {
     case ParameterKind.GENERATED:
       return { ...spec, Generator: { ...spec.Generator!, Generation: String(Number(spec.Generator!.Generation) + 1) } };
@@ -82,7 +82,7 @@ function sum(record: Record<string, number>): number {
   return Object.values(record).reduce((a, b) => a + b, 0);
 }
 
-async function timed(action: () => Promise<void>): Promise<number> {
+export async function timed(action: () => Promise<void>): Promise<number> {
   const started = process.hrtime.bigint();
   await action();
   return Number(process.hrtime.bigint() - started) / 1e6;

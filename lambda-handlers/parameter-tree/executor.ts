@@ -226,15 +226,17 @@ class ParameterExecutor {
   private async rewriteKeepingOperatorValue(name: string, put: PutShape): Promise<void> {
     const { store } = this.options;
     let read = await store.current(name);
+    let latestBefore = read?.version ?? 0;
     for (let attempt = 1; ; attempt++) {
       if (!read) throw new Error(`placeholder '${name}' disappeared while the tree was being reconciled`);
       const version = await store.put(this.putOf(name, put, read.value, true));
-      if (version === read.version + 1) return;
+      if (version === latestBefore + 1) return;
       if (attempt >= OPERATOR_REWRITE_ATTEMPTS) {
         throw new Error(`placeholder '${name}' kept changing while its metadata was rewritten; run the deployment again`);
       }
-      // Someone wrote in between: their value is the version just below ours.
+      // Someone wrote in between: their latest value is the version just below ours.
       read = await store.current(name, version - 1);
+      latestBefore = version;
     }
   }
 
