@@ -104,7 +104,9 @@ describe('AdaptiveRateLimiter', () => {
 
 describe('PacedCalls', () => {
   function calls(clock: FakeClock, signal?: AbortSignal): PacedCalls<'PutParameter' | 'Other'> {
-    return new PacedCalls({ startRates: { PutParameter: 2 }, maxRates: { PutParameter: 3 }, signal, sleep: clock.sleep, now: clock.now, random: () => 0.5 });
+    return new PacedCalls({
+      startRates: { PutParameter: 2 }, maxRates: { PutParameter: 3 }, signal, sleep: clock.sleep, now: clock.now, random: () => 0.5,
+    });
   }
 
   test('retries throttles with no attempt cap while the deadline allows, slowing down', async () => {
