@@ -213,6 +213,7 @@ describe('parameter tree handler error paths', () => {
     ['Path', { Path: 'shop/prod' }, "`Path` must start with '/', use only a-zA-Z0-9_.-/ and not end with '/', got: 'shop/prod'"],
     ['RemovalPolicy', { RemovalPolicy: 'snapshot' }, "`RemovalPolicy` must be one of 'retain', 'destroy', got: 'snapshot'"],
     ['AdoptExisting', { AdoptExisting: 'yes' }, "`AdoptExisting` must be one of 'true', 'false', got: 'yes'"],
+    ['Throughput', { Throughput: 'unlimited' }, "`Throughput` must be one of 'default', 'higher', got: 'unlimited'"],
     ['KeyArn', { KeyArn: '' }, "`KeyArn` must be a KMS key ARN, got: ''"],
     ['Parameters[0].Kind', { Parameters: [{ ...hostParameter, Kind: 'Binary' }] }, '`Parameters[0].Kind` must be one of String, StringList, Generated, Placeholder, Encrypted, UnsafeLiteral, got: \'Binary\''],
     ['Parameters[0].Name', { Parameters: [{ ...hostParameter, Name: '/db/host' }] }, "`Parameters[0].Name` must be a relative name without leading or trailing '/', got: '/db/host'"],

@@ -2,8 +2,11 @@
  * The adaptive rate limiter and the paced-call retry policy, on a fake clock: what waits how long,
  * how the rate moves, which errors are retried and for how long. No I/O.
  */
+import { pacedSsmCalls, START_SHARE_OF_QUOTA } from '../../../lambda-handlers/parameter-tree/reconciler';
 import { PacedCalls, THROTTLED_ATTEMPTS_WITHOUT_DEADLINE } from '../../../lambda-handlers/shared/paced-calls';
 import { AbortedError, AdaptiveRateLimiter } from '../../../lambda-handlers/shared/rate-limiter';
+import { Redactor } from '../../../lambda-handlers/shared/redaction';
+import { PARAMETER_STORE_TPS } from '../../../src/parameter-tree/private/contract';
 
 /** A clock that only moves when someone sleeps on it. */
 class FakeClock {
@@ -177,5 +180,22 @@ describe('PacedCalls', () => {
       throw awsError('ParameterAlreadyExists');
     })).rejects.toMatchObject({ name: 'ParameterAlreadyExists' });
     expect(attempts).toBe(1);
+  });
+});
+
+describe('the reconciler\'s limiters', () => {
+  const deps = { ssm: {} as any, kms: {} as any, redactor: new Redactor(), sleep: async () => {}, concurrency: 4, log: () => {} };
+
+  test.each([
+    ['default', 'PutParameter', PARAMETER_STORE_TPS.default.PutParameter],
+    ['default', 'GetParameter*', PARAMETER_STORE_TPS.default['GetParameter*']],
+    ['higher', 'PutParameter', PARAMETER_STORE_TPS.higher.PutParameter],
+    ['higher', 'DeleteParameters', PARAMETER_STORE_TPS.higher.DeleteParameters],
+  ] as const)('with the %s throughput setting, %s starts just under its quota of %d TPS', (throughput, action, quota) => {
+    expect(pacedSsmCalls(throughput, deps).rateOf(action)).toBeCloseTo(quota * START_SHARE_OF_QUOTA);
+  });
+
+  test('quotas given by a test or the benchmark replace the setting\'s', () => {
+    expect(pacedSsmCalls('default', { ...deps, quotas: { PutParameter: 30 } }).rateOf('PutParameter')).toBeCloseTo(30 * START_SHARE_OF_QUOTA);
   });
 });
