@@ -2,9 +2,10 @@
  * Section 6 ("throttled"): the reconciler under Parameter Store's default rate limits. A tree of
  * 1,000 parameters (bench/parameter-mix.ts) is created, 10% of its values updated, and deleted
  * through the throttling stand-in (test/support/throttling-proxy.ts) at the real default quotas
- * (src/parameter-tree/private/contract.ts PARAMETER_STORE_TPS), once alone and once with a
- * competing writer taking 1 PutParameter per second. Takes about half an hour: run it alone with
- * `npm run bench -- --section throttled`.
+ * (src/parameter-tree/private/contract.ts PARAMETER_STORE_TPS): alone, with a competing writer
+ * taking 1 PutParameter per second, and alone at the higher-throughput quotas. Takes about half
+ * an hour: run it alone with `npm run bench -- --section throttled`; `BENCH_THROTTLED_CASES`
+ * (comma-separated: alone, competitor, higher) runs some of its cases only.
  */
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -20,7 +21,8 @@ import { ThrottlingProxy } from '../test/support/throttling-proxy';
 const SECTION = '6 throttled';
 const TREE_SIZE = 1_000;
 const COMPETITOR_TPS = 1;
-const QUOTAS = PARAMETER_STORE_TPS.default;
+type Case = 'alone' | 'competitor' | 'higher';
+const CASES: Case[] = ['alone', 'competitor', 'higher'];
 /** A Lambda invocation's whole 15 minutes. */
 const LAMBDA_CONTEXT = { getRemainingTimeInMillis: () => 900_000 };
 
@@ -42,11 +44,18 @@ async function phases(
   handler: ReturnType<typeof createTreeHandler>,
   collector: ResponseCollector,
   keyArn: string,
+  throughput: 'default' | 'higher',
 ): Promise<PhaseResult[]> {
   const original = specs(TREE_SIZE);
   const indexes = new Set(changedIndexes(TREE_SIZE));
   const props: TreeResourceProperties = {
-    Path: uniquePath('bench-throttled'), KeyArn: keyArn, RemovalPolicy: 'destroy', AdoptExisting: 'false', Tags: [{ Key: 'team', Value: 'bench' }], Parameters: original,
+    Path: uniquePath('bench-throttled'),
+    KeyArn: keyArn,
+    RemovalPolicy: 'destroy',
+    AdoptExisting: 'false',
+    Tags: [{ Key: 'team', Value: 'bench' }],
+    Parameters: original,
+    ...(throughput === 'higher' ? { Throughput: 'higher' as const } : {}),
   };
   const newProps = { ...props, Parameters: original.map((spec, i) => (indexes.has(i) ? changed(spec) : spec)) };
   const results: PhaseResult[] = [];
@@ -99,9 +108,9 @@ function startCompetitor(endpoint: string, tps: number): { stop: () => Promise<v
   };
 }
 
-function rowsOf(caseName: string, results: PhaseResult[], competitorTps: number): BenchRow[] {
+function rowsOf(caseName: string, results: PhaseResult[], competitorTps: number, quotas: Record<string, number>): BenchRow[] {
   return results.flatMap((r): BenchRow[] => {
-    const ceiling = QUOTAS[r.limiting as keyof typeof QUOTAS];
+    const ceiling = quotas[r.limiting];
     const rate = r.limitingCalls / (r.ms / 1000);
     const share = r.limiting === 'PutParameter' && competitorTps > 0
       ? `; ${(rate / (ceiling - competitorTps)).toFixed(2)} of the ${ceiling - competitorTps} TPS the competitor leaves`
@@ -127,12 +136,21 @@ function rowsOf(caseName: string, results: PhaseResult[], competitorTps: number)
   });
 }
 
+function casesFromEnv(): Case[] {
+  const raw = process.env.BENCH_THROTTLED_CASES;
+  if (!raw) return CASES;
+  const cases = raw.split(',').map((c) => c.trim());
+  const unknown = cases.filter((c) => !CASES.includes(c as Case));
+  if (unknown.length > 0) throw new Error(`BENCH_THROTTLED_CASES must list ${CASES.join(', ')}, got: '${raw}'`);
+  return cases as Case[];
+}
+
 export async function throttledRows(): Promise<BenchRow[]> {
   const savedEnv = { ...process.env };
   const savedLog = console.log;
+  const cases = casesFromEnv();
   let moto: Awaited<ReturnType<typeof startMotoServer>> | undefined;
   const collector = new ResponseCollector();
-  let proxy: ThrottlingProxy | undefined;
   try {
     try {
       moto = await startMotoServer();
@@ -141,38 +159,49 @@ export async function throttledRows(): Promise<BenchRow[]> {
     }
     useOfflineAwsEnvironment(moto.endpoint);
     delete process.env[RECONCILER_ENV.CONCURRENCY]; // the handler's default
-    proxy = new ThrottlingProxy({ target: moto.endpoint, limits: QUOTAS });
-    await proxy.start();
     await collector.start();
     const kms = new KMSClient({});
     const keyArn = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
-    // The deployed handler's settings: no SDK retries, the real clock, default quotas.
-    const ssm = new SSMClient({ endpoint: proxy.endpoint, maxAttempts: 1 });
-    const handler = createTreeHandler({ ssm, kms, sleep: realSleep });
-
+    const size = TREE_SIZE.toLocaleString('en-US');
     console.log = () => {}; // the handler's own log lines
+
     const rows: BenchRow[] = [];
-    rows.push(...rowsOf(`${TREE_SIZE.toLocaleString('en-US')} parameters, alone`, await phases(proxy, handler, collector, keyArn), 0));
-    const competitor = startCompetitor(proxy.endpoint, COMPETITOR_TPS);
-    try {
-      const contended = await phases(proxy, handler, collector, keyArn);
-      rows.push(...rowsOf(`${TREE_SIZE.toLocaleString('en-US')} parameters, competing writer at ${COMPETITOR_TPS} TPS`, contended, COMPETITOR_TPS));
-    } finally {
-      await competitor.stop();
+    for (const benchCase of cases) {
+      const throughput = benchCase === 'higher' ? 'higher' : 'default';
+      const quotas = PARAMETER_STORE_TPS[throughput];
+      const proxy = new ThrottlingProxy({ target: moto.endpoint, limits: quotas });
+      await proxy.start();
+      // The deployed handler's settings: no SDK retries, the real clock, the setting's quotas.
+      const ssm = new SSMClient({ endpoint: proxy.endpoint, maxAttempts: 1 });
+      const handler = createTreeHandler({ ssm, kms, sleep: realSleep });
+      const competitor = benchCase === 'competitor' ? startCompetitor(proxy.endpoint, COMPETITOR_TPS) : undefined;
+      try {
+        process.stderr.write(`bench: ${benchCase}\n`);
+        const results = await phases(proxy, handler, collector, keyArn, throughput);
+        const caseName = benchCase === 'competitor'
+          ? `${size} parameters, default throughput, competing writer at ${COMPETITOR_TPS} TPS`
+          : `${size} parameters, ${throughput} throughput, alone`;
+        rows.push(...rowsOf(caseName, results, competitor ? COMPETITOR_TPS : 0, quotas));
+      } finally {
+        await competitor?.stop();
+        ssm.destroy();
+        await proxy.stop();
+      }
     }
-    rows.push({
-      section: SECTION,
-      case: 'settings',
-      metric: 'quotas of the stand-in (TPS)',
-      value: 'default',
-      note: Object.entries(QUOTAS).map(([action, tps]) => `${action} ${tps}`).join(', ') +
-        '; buckets hold one second of calls; moto_server on loopback, so the figures are pacing, not AWS latency',
-    });
+    for (const throughput of ['default', 'higher'] as const) {
+      rows.push({
+        section: SECTION,
+        case: 'settings',
+        metric: `quotas of the stand-in, ${throughput} throughput (TPS)`,
+        value: '',
+        note: Object.entries(PARAMETER_STORE_TPS[throughput]).map(([action, tps]) => `${action} ${tps}`).join(', ') +
+          '; buckets hold one second of calls; moto_server on loopback, so the figures are pacing, not AWS latency',
+      });
+    }
     return rows;
   } finally {
     console.log = savedLog;
     await collector.stop();
-    await proxy?.stop();
     if (moto) await keepingAlive(moto.stop());
     for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
     Object.assign(process.env, savedEnv);
