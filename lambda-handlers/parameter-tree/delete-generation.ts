@@ -1,7 +1,7 @@
 /**
  * Delete: removes the parameters of one generation of a tree, in batches within the API limit.
  */
-import { DeadlineError } from './executor';
+import { DeadlineError, outOfTimeSays } from './executor';
 import { parsePhysicalId } from './hashing';
 import { deleteBatchesOf, ParameterStore } from './parameter-store';
 import { GENERATION_TAG, OWNER_TAG } from '../../src/parameter-tree/private/contract';
@@ -38,7 +38,8 @@ export async function deleteGeneration(deps: DeleteOptions): Promise<void> {
     deps.log(`delete ${physicalId}: removal policy is retain, parameters kept`);
     return;
   }
-  const names = [...(await store.describeTagged(parsed.path, { [OWNER_TAG]: owner, [GENERATION_TAG]: parsed.generation })).keys()];
+  const names = await outOfTimeSays(`finding the parameters of tree '${parsed.path}' to delete; nothing was deleted`, async () =>
+    [...(await store.describeTagged(parsed.path, { [OWNER_TAG]: owner, [GENERATION_TAG]: parsed.generation })).keys()]);
   const batches = deleteBatchesOf(names);
   try {
     await mapWithConcurrency(batches, deps.concurrency, (batch) => store.deleteBatch(batch), deps.signal);

@@ -18,6 +18,7 @@ import {
 } from '../../src/parameter-tree/private/contract';
 import { ConcurrentWorkError, mapWithConcurrency, WorkCancelledError } from '../shared/concurrency';
 import { CustomResourceResult } from '../shared/custom-resource';
+import { AbortedError } from '../shared/rate-limiter';
 import { Redactor } from '../shared/redaction';
 import { describeError } from '../shared/retry';
 
@@ -65,9 +66,11 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
   const generation = generationOf(props.Parameters.map((p) => p.Name));
   const deployed = options.deployedPhysicalId ? parsePhysicalId(options.deployedPhysicalId) : undefined;
 
-  const values = await store.valuesUnder(path);
-  const owned = await store.describeTagged(path, { [OWNER_TAG]: owner });
-  const inGeneration = await ownedWithGeneration(options, owned, generation, deployed);
+  const [values, owned, inGeneration] = await outOfTimeSays(`reading what Parameter Store holds under '${path}'; nothing was written`, async () => {
+    const valuesRead = await store.valuesUnder(path);
+    const ownedRead = await store.describeTagged(path, { [OWNER_TAG]: owner });
+    return [valuesRead, ownedRead, await ownedWithGeneration(options, ownedRead, generation, deployed)] as const;
+  });
   const plan = planTree({ props, oldProps: options.oldProps, owner, generation, deployed, values, owned, inGeneration });
 
   if (plan.foreign.length > 0) {
@@ -97,11 +100,14 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
     );
   }
 
-  if (plan.leftovers && !options.signal?.aborted) {
-    const awaitingCleanup = await store.describeTagged(path, { [OWNER_TAG]: owner, [GENERATION_TAG]: plan.leftovers.unlessTaggedWith });
-    const leftovers = plan.leftovers.candidates.filter((name) => !awaitingCleanup.has(name));
-    for (const batch of deleteBatchesOf(leftovers)) await store.deleteBatch(batch);
-    outcome.leftovers = leftovers.length;
+  const leftoverPlan = plan.leftovers;
+  if (leftoverPlan) {
+    await outOfTimeSays(`removing leftovers of tree '${path}' after every parameter was reconciled; the next deployment removes them`, async () => {
+      const awaitingCleanup = await store.describeTagged(path, { [OWNER_TAG]: owner, [GENERATION_TAG]: leftoverPlan.unlessTaggedWith });
+      const leftovers = leftoverPlan.candidates.filter((name) => !awaitingCleanup.has(name));
+      for (const batch of deleteBatchesOf(leftovers)) await store.deleteBatch(batch);
+      outcome.leftovers = leftovers.length;
+    });
   }
 
   const o = outcome;
@@ -109,6 +115,16 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
     `${o.unchanged} unchanged, ${o.leftovers} leftover(s) removed`);
   const data: TreeResourceAttributes = { Path: path, ParameterCount: String(props.Parameters.length) };
   return { physicalResourceId: physicalIdOf(path, generation), data: { ...data } };
+}
+
+/** Runs `work`; a cancellation by the deadline becomes a DeadlineError saying what was under way. */
+export async function outOfTimeSays<T>(during: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof AbortedError) throw new DeadlineError(`out of time ${during}; every call had stopped before this answer`);
+    throw error;
+  }
 }
 
 async function ownedWithGeneration(
@@ -245,13 +261,11 @@ class ParameterExecutor {
   }
 
   /** The value a source names; undefined when a labelled source finds nothing to write. */
-  private async valueFrom(parameter: ParameterPlan, source: ValueSource): Promise<string | undefined> {
+  private async valueFrom(parameter: ParameterPlan, source: Exclude<ValueSource, { from: 'operator' }>): Promise<string | undefined> {
     const { name } = parameter;
     switch (source.from) {
       case 'stored':
         return this.values.get(name)!.value;
-      case 'operator':
-        return (await this.options.store.current(name))?.value ?? this.values.get(name)!.value;
       case 'labelled': {
         // The spec's value may live in an older version (a rollback, or a spec flipping back).
         const labelled = await this.options.store.versionLabelled(name, source.label);
