@@ -92,7 +92,7 @@ export async function sleepUnlessAborted(sleep: Sleep, ms: number, signal?: Abor
     signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    await Promise.race([sleep(ms), aborted]);
+    await Promise.race([sleep(ms, signal), aborted]);
   } finally {
     signal.removeEventListener('abort', onAbort!);
   }

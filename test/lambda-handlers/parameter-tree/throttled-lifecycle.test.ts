@@ -74,6 +74,8 @@ describeWithServices(['moto'], 'parameter tree reconciler under Parameter Store 
     await collector.stop();
     await proxy.stop();
     proxied.destroy();
+    direct.destroy();
+    kms.destroy();
   });
 
   function handler(extra: { safetyMarginMs?: number } = {}): TreeHandler {
@@ -207,8 +209,8 @@ describeWithServices(['moto'], 'parameter tree reconciler under Parameter Store 
   }
 
   test('the stand-in answers an over-limit call exactly as Parameter Store does', async () => {
-    // GIVEN a stand-in allowing one PutParameter a second
-    const strict = new ThrottlingProxy({ target: process.env.AWS_ENDPOINT_URL!, limits: { PutParameter: 1 } });
+    // GIVEN a stand-in allowing one PutParameter now and the next in 100 s
+    const strict = new ThrottlingProxy({ target: process.env.AWS_ENDPOINT_URL!, limits: { PutParameter: 0.01 } });
     await strict.start();
     const body = JSON.stringify({ Name: `${uniquePath('raw')}/x`, Value: 'v', Type: 'String' });
     const send = () => fetch(strict.endpoint, {
@@ -240,20 +242,22 @@ describeWithServices(['moto'], 'parameter tree reconciler under Parameter Store 
     await lifecycle('throttled');
   });
 
-  test('the same lifecycle succeeds while a second writer takes a third of the PutParameter quota', async () => {
-    // GIVEN another writer (another tree, the application) putting parameters of its own
+  test('the same lifecycle succeeds while a second writer takes two thirds of the PutParameter quota', async () => {
+    // GIVEN another writer (another tree, the application) putting parameters of its own, in two
+    // loops that together ask for two thirds of the quota, so that the tree must be throttled
     const competitor = new SSMClient({ endpoint: proxy.endpoint, maxAttempts: 1, customUserAgent: 'competitor' });
     const competitorPath = uniquePath('competitor');
     const since = Date.now();
     let running = true;
-    const competing = (async () => {
+    const loop = async (id: number) => {
       for (let i = 0; running; i++) {
         const started = Date.now();
-        await competitor.send(new PutParameterCommand({ Name: `${competitorPath}/p-${i % 50}`, Value: String(i), Type: 'String', Overwrite: true }))
+        await competitor.send(new PutParameterCommand({ Name: `${competitorPath}/${id}-${i % 50}`, Value: String(i), Type: 'String', Overwrite: true }))
           .catch(() => undefined);
         await realSleep(Math.max(0, 1000 / (QUOTAS.PutParameter / 3) - (Date.now() - started)));
       }
-    })();
+    };
+    const competing = Promise.all([loop(1), loop(2)]);
 
     // WHEN / THEN
     try {
