@@ -8,9 +8,10 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { parameterMix } from './parameter-mix';
 import { BenchRow, formatMs, median } from './stats';
-import { DEFAULT_CONCURRENCY } from '../lambda-handlers/parameter-tree/reconciler';
 import { createTreeHandler } from '../lambda-handlers/parameter-tree/tree-handler';
-import { ParameterKind, ParameterSpec, RECONCILER_ENV, TreeResourceProperties } from '../src/parameter-tree/private/contract';
+import {
+  DEFAULT_RECONCILER_CONCURRENCY, ParameterKind, ParameterSpec, RECONCILER_ENV, TreeResourceProperties,
+} from '../src/parameter-tree/private/contract';
 import {
   context, createEvent, deleteEvent, ResponseCollector, uniquePath, updateEvent,
 } from '../test/lambda-handlers/parameter-tree/harness';
@@ -43,7 +44,7 @@ class CallCounter {
   }
 }
 
-function specs(count: number): ParameterSpec[] {
+export function specs(count: number): ParameterSpec[] {
   return parameterMix(count).map((entry): ParameterSpec => {
     const base = { Name: entry.name, Tier: 'Standard' as const, Description: '' };
     switch (entry.kind) {
@@ -62,11 +63,11 @@ function specs(count: number): ParameterSpec[] {
  * Indexes of the 10% to change: one per block of ten, at a position that moves through the block
  * so the changed set has Strings, StringLists and generated secrets in about the tree's proportions.
  */
-function changedIndexes(count: number): number[] {
+export function changedIndexes(count: number): number[] {
   return Array.from({ length: Math.floor(count / 10) }, (_, block) => block * 10 + (block % 10));
 }
 
-function changed(spec: ParameterSpec): ParameterSpec {
+export function changed(spec: ParameterSpec): ParameterSpec {
   switch (spec.Kind) {
     case ParameterKind.GENERATED:
       return { ...spec, Generator: { ...spec.Generator!, Generation: String(Number(spec.Generator!.Generation) + 1) } };
@@ -81,7 +82,7 @@ function sum(record: Record<string, number>): number {
   return Object.values(record).reduce((a, b) => a + b, 0);
 }
 
-async function timed(action: () => Promise<void>): Promise<number> {
+export async function timed(action: () => Promise<void>): Promise<number> {
   const started = process.hrtime.bigint();
   await action();
   return Number(process.hrtime.bigint() - started) / 1e6;
@@ -198,7 +199,7 @@ export async function reconcilerRows(sizes: number[], runs: number): Promise<Ben
       section,
       case: 'settings',
       metric: 'concurrency',
-      value: String(DEFAULT_CONCURRENCY),
+      value: String(DEFAULT_RECONCILER_CONCURRENCY),
       note: 'handler default; moto_server on loopback, so the figures are the reconciler\'s own work plus moto, not AWS latency',
     });
     return rows;

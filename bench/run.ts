@@ -2,8 +2,10 @@
  * `npm run bench`: measures synth cost, the reconciler, handler bundles, rotation and grants, and
  * prints one table (medians of several runs, ratios against baselines measured in the same run).
  *
- * Options: `--sections 1,3` to run some sections only, `--runs N` (default 3),
- * `--write <file>` to also write the table as Markdown with the machine it ran on.
+ * Options: `--sections 1,3` (or `--section throttled`) to run some sections only, by number or
+ * name, `--runs N` (default 3), `--write <file>` to also write the table as Markdown with the
+ * machine it ran on. Section 6 (throttled) runs at Parameter Store's real default quotas and takes
+ * about half an hour.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,6 +15,7 @@ import { reconcilerRows } from './reconciler';
 import { rotationRows } from './rotation';
 import { BenchRow, renderTable } from './stats';
 import { synthCostRows } from './synth-cost';
+import { throttledRows } from './throttled';
 
 interface Options {
   readonly sections: Set<string>;
@@ -25,10 +28,13 @@ function parseOptions(argv: string[]): Options {
     const index = argv.indexOf(flag);
     return index >= 0 ? argv[index + 1] : undefined;
   };
-  const sections = value('--sections') ?? '1,2,3,4,5';
+  const sections = value('--sections') ?? value('--section') ?? Object.keys(SECTIONS).join(',');
   const runs = Number(value('--runs') ?? process.env.BENCH_RUNS ?? 3);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got: '${value('--runs')}'`);
-  return { sections: new Set(sections.split(',').map((s) => s.trim())), runs, write: value('--write') };
+  const ids = sections.split(',').map((s) => s.trim()).map((s) => SECTION_NAMES[s] ?? s);
+  const unknown = ids.filter((id) => !(id in SECTIONS));
+  if (unknown.length > 0) throw new Error(`--sections must name sections ${Object.keys(SECTIONS).join(', ')} or ${Object.keys(SECTION_NAMES).join(', ')}, got: '${unknown.join(',')}'`);
+  return { sections: new Set(ids), runs, write: value('--write') };
 }
 
 type Section = (options: Options) => Promise<BenchRow[]> | BenchRow[];
@@ -39,6 +45,11 @@ const SECTIONS: Record<string, Section> = {
   3: (o) => bundleRows(Math.max(o.runs, 5)),
   4: (o) => rotationRows(o.runs),
   5: () => grantRows([1, 10, 50]),
+  6: () => throttledRows(),
+};
+
+const SECTION_NAMES: Record<string, string> = {
+  synth: '1', reconciler: '2', bundles: '3', rotation: '4', grants: '5', throttled: '6',
 };
 
 function machine(): string {
@@ -59,7 +70,7 @@ async function main(): Promise<void> {
   const table = renderTable(rows);
   process.stdout.write(`${table}\n`);
   if (options.write) {
-    const header = `Machine: ${machine()}\nDate: ${new Date().toISOString().slice(0, 10)}\nRuns per figure: ${options.runs} (median)\n`;
+    const header = `Machine: ${machine()}\nDate: ${new Date().toISOString().slice(0, 10)}\nRuns per figure: ${options.runs} (median; section 6 runs once)\n`;
     fs.writeFileSync(options.write, `${header}\n${table}\n`);
   }
 }

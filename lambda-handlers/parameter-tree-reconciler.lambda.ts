@@ -7,10 +7,15 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { createTreeHandler } from './parameter-tree/tree-handler';
 import { realSleep } from './shared/retry';
 
+/**
+ * The reconciler paces and retries calls itself (throttles until its deadline, other transient
+ * errors a few times); SDK retries on top would multiply the attempts. A request that hangs
+ * times out and is retried, so one lost answer does not hold a worker until the deadline.
+ */
+const clientSettings = { maxAttempts: 1, requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 } };
+
 export const handler = createTreeHandler({
-  // The reconciler retries throttling and transient errors itself, bounded and with jitter;
-  // SDK retries on top would multiply the attempts.
-  ssm: new SSMClient({ maxAttempts: 1 }),
-  kms: new KMSClient({ maxAttempts: 1 }),
+  ssm: new SSMClient(clientSettings),
+  kms: new KMSClient(clientSettings),
   sleep: realSleep,
 });

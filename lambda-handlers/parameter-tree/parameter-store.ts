@@ -1,6 +1,7 @@
 /**
- * The Parameter Store calls the reconciler makes, each retried on throttling, paged within the
- * API's MaxResults limits, and shaped into what the reconciler compares.
+ * The Parameter Store calls the reconciler makes, each paced by its action's rate limiter and
+ * cancelled by the invocation's deadline, paged within the API's MaxResults limits, and shaped
+ * into what the reconciler compares.
  */
 import {
   AddTagsToResourceCommand,
@@ -16,26 +17,10 @@ import {
   SSMClient,
   Tag,
 } from '@aws-sdk/client-ssm';
+import { ParameterType, StoredMetadata, StoredValue } from './plan';
+import { PacedSsmAction } from '../../src/parameter-tree/private/contract';
+import { PacedCalls } from '../shared/paced-calls';
 import { Redactor } from '../shared/redaction';
-
-/** Runs one AWS call with the reconciler's retry policy. */
-export type Retrier = <T>(call: () => Promise<T>) => Promise<T>;
-
-export type ParameterType = 'String' | 'StringList' | 'SecureString';
-
-/** A parameter's latest version as GetParametersByPath returns it. */
-export interface StoredValue {
-  readonly type: ParameterType;
-  readonly value: string;
-  readonly version: number;
-}
-
-/** What DescribeParameters knows of a parameter (no value, no tags). */
-export interface StoredMetadata {
-  readonly keyId?: string;
-  readonly description: string;
-  readonly tier?: string;
-}
 
 export interface PutRequest {
   readonly name: string;
@@ -66,7 +51,7 @@ export function deleteBatchesOf(names: readonly string[]): string[][] {
 export class ParameterStore {
   constructor(
     private readonly ssm: SSMClient,
-    private readonly retry: Retrier,
+    private readonly calls: PacedCalls<PacedSsmAction>,
     /** Every SecureString value read is registered here before anything can log it. */
     private readonly redactor: Redactor,
   ) {}
@@ -76,9 +61,9 @@ export class ParameterStore {
     const values = new Map<string, StoredValue>();
     let token: string | undefined;
     do {
-      const page = await this.retry(() => this.ssm.send(new GetParametersByPathCommand({
+      const page = await this.calls.call('GetParameter*', (abortSignal) => this.ssm.send(new GetParametersByPathCommand({
         Path: path, Recursive: true, WithDecryption: true, MaxResults: BY_PATH_PAGE, NextToken: token,
-      })));
+      }), { abortSignal }));
       for (const p of page.Parameters ?? []) {
         if (p.Type === 'SecureString') this.redactor.add(p.Value);
         values.set(p.Name!, { type: p.Type as ParameterType, value: p.Value ?? '', version: p.Version ?? 0 });
@@ -97,9 +82,9 @@ export class ParameterStore {
     const found = new Map<string, StoredMetadata>();
     let token: string | undefined;
     do {
-      const page = await this.retry(() => this.ssm.send(new DescribeParametersCommand({
+      const page = await this.calls.call('DescribeParameters', (abortSignal) => this.ssm.send(new DescribeParametersCommand({
         ParameterFilters: filters, MaxResults: DESCRIBE_PAGE, NextToken: token,
-      })));
+      }), { abortSignal }));
       for (const p of page.Parameters ?? []) {
         found.set(p.Name!, { keyId: p.KeyId, description: p.Description ?? '', tier: p.Tier });
       }
@@ -108,10 +93,12 @@ export class ParameterStore {
     return found;
   }
 
-  /** The version carrying `label`, decrypted; undefined when no version has it. */
-  public async versionLabelled(name: string, label: string): Promise<{ value: string; version: number } | undefined> {
+  /** The version carrying `label` (or numbered so), decrypted; undefined when no version has it. */
+  public async versionLabelled(name: string, label: string | undefined): Promise<{ value: string; version: number } | undefined> {
     try {
-      const result = await this.retry(() => this.ssm.send(new GetParameterCommand({ Name: `${name}:${label}`, WithDecryption: true })));
+      const selector = label === undefined ? name : `${name}:${label}`;
+      const result = await this.calls.call('GetParameter*', (abortSignal) =>
+        this.ssm.send(new GetParameterCommand({ Name: selector, WithDecryption: true }), { abortSignal }));
       const value = result.Parameter?.Value ?? '';
       this.redactor.add(value);
       return { value, version: result.Parameter?.Version ?? 0 };
@@ -121,9 +108,14 @@ export class ParameterStore {
     }
   }
 
+  /** The latest version, or the one `version` names, decrypted; undefined when it does not exist. */
+  public async current(name: string, version?: number): Promise<{ value: string; version: number } | undefined> {
+    return this.versionLabelled(name, version === undefined ? undefined : String(version));
+  }
+
   /** Writes a value and returns the new version number. */
   public async put(request: PutRequest): Promise<number> {
-    const result = await this.retry(() => this.ssm.send(new PutParameterCommand({
+    const result = await this.calls.call('PutParameter', (abortSignal) => this.ssm.send(new PutParameterCommand({
       Name: request.name,
       Type: request.type,
       Value: request.value,
@@ -133,39 +125,41 @@ export class ParameterStore {
       Overwrite: request.overwrite,
       // PutParameter refuses tags together with Overwrite.
       Tags: request.overwrite ? undefined : request.tags,
-    })));
+    }), { abortSignal }));
     return result.Version ?? 0;
   }
 
   /** Puts `label` on `version`, moving it off whichever version had it. */
   public async label(name: string, version: number, label: string): Promise<void> {
     const command = new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [label] });
-    const result = await this.retry(() => this.ssm.send(command));
+    const result = await this.calls.call('LabelParameterVersion', (abortSignal) => this.ssm.send(command, { abortSignal }));
     if (result.InvalidLabels?.length) {
       throw new Error(`Parameter Store refused version label '${label}' on '${name}'`);
     }
   }
 
   public async tagsOf(name: string): Promise<Map<string, string>> {
-    const result = await this.retry(() => this.ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: name })));
+    const result = await this.calls.call('ListTagsForResource', (abortSignal) =>
+      this.ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: name }), { abortSignal }));
     return new Map((result.TagList ?? []).map((t) => [t.Key!, t.Value ?? '']));
   }
 
   public async addTags(name: string, tags: Map<string, string>): Promise<void> {
     if (tags.size === 0) return;
-    await this.retry(() => this.ssm.send(new AddTagsToResourceCommand({
+    await this.calls.call('AddTagsToResource', (abortSignal) => this.ssm.send(new AddTagsToResourceCommand({
       ResourceType: 'Parameter', ResourceId: name, Tags: [...tags].map(([Key, Value]) => ({ Key, Value })),
-    })));
+    }), { abortSignal }));
   }
 
   public async removeTags(name: string, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.retry(() => this.ssm.send(new RemoveTagsFromResourceCommand({ ResourceType: 'Parameter', ResourceId: name, TagKeys: [...keys] })));
+    await this.calls.call('RemoveTagsFromResource', (abortSignal) =>
+      this.ssm.send(new RemoveTagsFromResourceCommand({ ResourceType: 'Parameter', ResourceId: name, TagKeys: [...keys] }), { abortSignal }));
   }
 
   /** Deletes up to DELETE_BATCH names; names already gone are not an error (idempotent). */
   public async deleteBatch(names: readonly string[]): Promise<void> {
     if (names.length > DELETE_BATCH) throw new Error(`DeleteParameters takes at most ${DELETE_BATCH} names, got: ${names.length}`);
-    await this.retry(() => this.ssm.send(new DeleteParametersCommand({ Names: [...names] })));
+    await this.calls.call('DeleteParameters', (abortSignal) => this.ssm.send(new DeleteParametersCommand({ Names: [...names] }), { abortSignal }));
   }
 }

@@ -4,15 +4,18 @@
  * Messages never quote a `Value`, `Ciphertext` or anything that may be secret.
  */
 import {
+  PARAMETER_STORE_THROUGHPUTS,
+  PARAMETER_TIERS,
   ParameterKind,
   ParameterSpec,
+  ParameterStoreThroughputName,
   ParameterTierName,
   TagSpec,
   TreeResourceProperties,
 } from '../../src/parameter-tree/private/contract';
 
 const KINDS = new Set<string>(Object.values(ParameterKind));
-const TIERS = new Set<string>(['Standard', 'Advanced', 'Intelligent-Tiering']);
+const TIERS = new Set<string>(PARAMETER_TIERS);
 
 export class InvalidPropertiesError extends Error {
   constructor(message: string) {
@@ -123,7 +126,16 @@ export function parseTreeProperties(raw: unknown): TreeResourceProperties {
     AdoptExisting: requireOneOf(props.AdoptExisting ?? 'false', 'AdoptExisting', ['true', 'false'] as const),
     Tags: parseTags(props.Tags, 'Tags'),
     Parameters: parameters,
+    ...(props.Throughput === undefined ? {} : {
+      Throughput: requireOneOf(props.Throughput, 'Throughput', PARAMETER_STORE_THROUGHPUTS),
+    }),
   };
+}
+
+/** The throughput setting of properties that may not parse (a Delete's): the default when unreadable. */
+export function parseThroughput(raw: unknown): ParameterStoreThroughputName {
+  const value = (raw as { Throughput?: unknown } | undefined)?.Throughput;
+  return PARAMETER_STORE_THROUGHPUTS.find((t) => t === value) ?? 'default';
 }
 
 /** The full Parameter Store name of a parameter of the tree. */

@@ -6,17 +6,22 @@
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { deleteGeneration } from './delete-generation';
+import { reconcileTree } from './executor';
 import { generationOf, physicalIdOf } from './hashing';
-import { ParameterStore, Retrier } from './parameter-store';
-import { ownerIdOf, parseTreeProperties } from './properties';
-import { TreeReconciler } from './tree-reconciler';
-import { ParameterKind, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
+import { ParameterStore } from './parameter-store';
+import { ownerIdOf, parseThroughput, parseTreeProperties } from './properties';
+import {
+  PacedSsmAction,
+  PARAMETER_STORE_TPS,
+  ParameterKind,
+  ParameterStoreThroughputName,
+  TreeResourceProperties,
+} from '../../src/parameter-tree/private/contract';
 import { CustomResourceEvent } from '../shared/cfn-response';
 import { CustomResourceResult } from '../shared/custom-resource';
+import { PacedCalls } from '../shared/paced-calls';
 import { Redactor } from '../shared/redaction';
-import { DEFAULT_RETRY, RetryOptions, Sleep, withRetry } from '../shared/retry';
-
-export const DEFAULT_CONCURRENCY = 4;
+import { Sleep } from '../shared/retry';
 
 export interface ReconcilerDeps {
   readonly ssm: SSMClient;
@@ -25,8 +30,28 @@ export interface ReconcilerDeps {
   readonly sleep: Sleep;
   readonly concurrency: number;
   readonly log: (message: string) => void;
-  /** Overrides of the retry policy (attempts, delays, jitter source). */
-  readonly retry?: Partial<Omit<RetryOptions, 'sleep'>>;
+  /** Aborts at the invocation's deadline. */
+  readonly signal?: AbortSignal;
+  /** Quotas (calls per second) instead of Parameter Store's, for tests and the benchmark. */
+  readonly quotas?: Partial<Record<PacedSsmAction, number>>;
+  /** Attempts for transient errors other than throttling. @default DEFAULT_TRANSIENT_ATTEMPTS */
+  readonly transientAttempts?: number;
+}
+
+/** Limiters start this far under the quota, leaving room for other callers and clock skew. */
+export const START_SHARE_OF_QUOTA = 0.95;
+
+/** One limiter per paced action, starting just under the quota of the account's setting. */
+export function pacedSsmCalls(throughput: ParameterStoreThroughputName, deps: ReconcilerDeps): PacedCalls<PacedSsmAction> {
+  const quotas = { ...PARAMETER_STORE_TPS[throughput], ...deps.quotas };
+  const startRates = Object.fromEntries(Object.entries(quotas).map(([action, tps]) => [action, tps * START_SHARE_OF_QUOTA]));
+  return new PacedCalls<PacedSsmAction>({
+    startRates,
+    maxRates: quotas,
+    signal: deps.signal,
+    sleep: deps.sleep,
+    transientAttempts: deps.transientAttempts,
+  });
 }
 
 export type TreeEvent = CustomResourceEvent<TreeResourceProperties>;
@@ -34,22 +59,33 @@ export type TreeEvent = CustomResourceEvent<TreeResourceProperties>;
 /** Handles one CloudFormation event. Throws with a message naming what failed. */
 export async function handleTreeEvent(event: TreeEvent, deps: ReconcilerDeps): Promise<CustomResourceResult> {
   const owner = ownerIdOf(event.StackId, event.LogicalResourceId);
-  const retryOptions = { ...DEFAULT_RETRY, ...deps.retry, sleep: deps.sleep };
-  const retry: Retrier = (call) => withRetry(call, retryOptions);
-  const store = new ParameterStore(deps.ssm, retry, deps.redactor);
-
   if (event.RequestType === 'Delete') {
-    await deleteGeneration(event.PhysicalResourceId, event.ResourceProperties, owner, store, deps);
-    return { physicalResourceId: event.PhysicalResourceId };
+    // A Delete must not fail on properties it cannot read: an unreadable setting is the default.
+    return withStore(parseThroughput(event.ResourceProperties), deps, async (store) => {
+      await deleteGeneration({ ...deps, physicalId: event.PhysicalResourceId, rawProps: event.ResourceProperties, owner, store });
+      return { physicalResourceId: event.PhysicalResourceId };
+    });
   }
 
   const props = parseTreeProperties(event.ResourceProperties);
   registerLiteralSecrets(props, deps.redactor);
   const oldProps = event.RequestType === 'Update' ? tryParse(event.OldResourceProperties) : undefined;
-  const decrypt = (ciphertext: string, keyArn: string) => decryptWithKms(deps.kms, ciphertext, keyArn, retry, deps.redactor);
+  const kmsCalls = new PacedCalls<'Decrypt'>({ startRates: {}, signal: deps.signal, sleep: deps.sleep, transientAttempts: deps.transientAttempts });
+  const decrypt = (ciphertext: string, keyArn: string) => decryptWithKms(deps.kms, ciphertext, keyArn, kmsCalls, deps.redactor);
   const deployedPhysicalId = event.RequestType === 'Update' ? event.PhysicalResourceId : undefined;
-  const reconciler = new TreeReconciler(props, oldProps, owner, store, decrypt, deps, deployedPhysicalId);
-  return reconciler.run();
+  return withStore(props.Throughput ?? 'default', deps, (store) =>
+    reconcileTree({ ...deps, props, oldProps, deployedPhysicalId, owner, store, decrypt }));
+}
+
+/** Runs `work` with a Parameter Store paced for `throughput`, then logs how often it was throttled. */
+async function withStore<T>(throughput: ParameterStoreThroughputName, deps: ReconcilerDeps, work: (store: ParameterStore) => Promise<T>): Promise<T> {
+  const calls = pacedSsmCalls(throughput, deps);
+  try {
+    return await work(new ParameterStore(deps.ssm, calls, deps.redactor));
+  } finally {
+    const throttled = Object.entries(calls.throttles).map(([action, n]) => `${action} ${n}`);
+    if (throttled.length > 0) deps.log(`throttled answers (each retried): ${throttled.join(', ')}`);
+  }
 }
 
 /**
@@ -86,10 +122,11 @@ async function decryptWithKms(
   kms: KMSClient,
   ciphertext: string,
   keyArn: string,
-  retry: Retrier,
+  calls: PacedCalls<'Decrypt'>,
   redactor: Redactor,
 ): Promise<string> {
-  const result = await retry(() => kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(ciphertext, 'base64'), KeyId: keyArn })));
+  const result = await calls.call('Decrypt', (abortSignal) =>
+    kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from(ciphertext, 'base64'), KeyId: keyArn }), { abortSignal }));
   const plaintext = Buffer.from(result.Plaintext ?? new Uint8Array()).toString('utf8');
   redactor.add(plaintext);
   return plaintext;

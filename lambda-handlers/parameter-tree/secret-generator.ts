@@ -3,10 +3,7 @@
  * so every allowed character is equally likely (no modulo bias).
  */
 import { randomInt } from 'crypto';
-import { generatorCharacters, MIN_GENERATOR_CHARACTERS } from '../../src/parameter-tree/private/contract';
-
-/** Parameter Store's value limit of the Advanced tier, in characters of this ASCII charset. */
-export const MAX_GENERATED_LENGTH = 8_192;
+import { generatorCharacters, MAX_GENERATED_LENGTH, MIN_GENERATOR_CHARACTERS } from '../../src/parameter-tree/private/contract';
 
 export interface GeneratorOptions {
   readonly length: number;

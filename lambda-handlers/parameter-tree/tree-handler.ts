@@ -4,27 +4,30 @@
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { DEFAULT_CONCURRENCY, handleTreeEvent, physicalIdOnFailure, TreeEvent } from './reconciler';
-import { RECONCILER_ENV } from '../../src/parameter-tree/private/contract';
+import { handleTreeEvent, physicalIdOnFailure, TreeEvent } from './reconciler';
+import { DEFAULT_RECONCILER_CONCURRENCY, RECONCILER_ENV, PacedSsmAction } from '../../src/parameter-tree/private/contract';
 import { LambdaContextLike } from '../shared/cfn-response';
 import { concurrencyFromEnv } from '../shared/concurrency';
 import { runCustomResource } from '../shared/custom-resource';
 import { Redactor } from '../shared/redaction';
-import { RetryOptions, Sleep } from '../shared/retry';
+import { Sleep } from '../shared/retry';
 
 export interface TreeHandlerDeps {
   readonly ssm: SSMClient;
   readonly kms: KMSClient;
   readonly sleep: Sleep;
-  /** @default - RECONCILER_ENV.CONCURRENCY, else DEFAULT_CONCURRENCY */
+  /** @default - RECONCILER_ENV.CONCURRENCY, else DEFAULT_RECONCILER_CONCURRENCY */
   readonly concurrency?: number;
-  readonly retry?: Partial<Omit<RetryOptions, 'sleep'>>;
+  /** Quotas instead of Parameter Store's (tests and the benchmark scale them). */
+  readonly quotas?: Partial<Record<PacedSsmAction, number>>;
+  /** Attempts for transient errors other than throttling. */
+  readonly transientAttempts?: number;
   /** Time kept to answer CloudFormation before the Lambda times out. */
   readonly safetyMarginMs?: number;
 }
 
 function concurrencyFromEnvironment(): number {
-  return concurrencyFromEnv(process.env[RECONCILER_ENV.CONCURRENCY], DEFAULT_CONCURRENCY, RECONCILER_ENV.CONCURRENCY);
+  return concurrencyFromEnv(process.env[RECONCILER_ENV.CONCURRENCY], DEFAULT_RECONCILER_CONCURRENCY, RECONCILER_ENV.CONCURRENCY);
 }
 
 export type TreeHandler = (event: TreeEvent, context: LambdaContextLike) => Promise<void>;
@@ -45,7 +48,9 @@ export function createTreeHandler(deps: TreeHandlerDeps): TreeHandler {
       physicalIdOnFailure: physicalIdOnFailure(event),
       // Read inside the logic: a bad setting then fails this event with a reason, rather than
       // failing the Lambda's start and leaving CloudFormation waiting for an answer.
-      logic: async () => handleTreeEvent(event, { ...deps, redactor, log, concurrency: deps.concurrency ?? concurrencyFromEnvironment() }),
+      logic: async (signal) => handleTreeEvent(event, {
+        ...deps, redactor, log, signal, concurrency: deps.concurrency ?? concurrencyFromEnvironment(),
+      }),
     });
   };
 }

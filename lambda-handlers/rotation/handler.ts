@@ -3,7 +3,6 @@
  * module (and everything it imports) never loads a driver.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Redactor } from './redaction';
 import { PasswordPolicy, RotationLog, runRotationStep } from './steps';
 import { DatabaseAdapter, RotationEvent } from './types';
 import {
@@ -12,6 +11,7 @@ import {
   HANDLER_PASSWORD_LENGTH,
   ROTATION_ENV,
 } from '../../src/rotation/private/contract';
+import { Redactor } from '../shared/redaction';
 
 const { min: MIN_PASSWORD_LENGTH, max: MAX_PASSWORD_LENGTH } = HANDLER_PASSWORD_LENGTH;
 

@@ -10,9 +10,9 @@
  */
 import { Connection, ConnectionOptions, createConnection } from 'mysql2/promise';
 import { grantsForClone } from './mysql-grants';
-import { withoutSecret } from './redaction';
 import { DatabaseAdapter, DbCredentials, RoundTripCounter } from './types';
 import { CONNECT_TIMEOUT_MS, SecretEngine, TlsMode } from '../../src/rotation/private/contract';
+import { withoutSecret } from '../shared/redaction';
 
 export const ACCOUNT_HOST = '%';
 

@@ -6,10 +6,10 @@
  * objects the base role owns stay usable by both users.
  */
 import { Client, ClientConfig } from 'pg';
-import { withoutSecret } from './redaction';
 import { scramSha256Verifier } from './scram';
 import { DatabaseAdapter, DbCredentials, RoundTripCounter } from './types';
 import { CONNECT_TIMEOUT_MS, SecretEngine, TlsMode } from '../../src/rotation/private/contract';
+import { withoutSecret } from '../shared/redaction';
 
 /** SQLSTATEs of a rejected login: invalid_password, invalid_authorization_specification. */
 const LOGIN_REJECTED = new Set(['28P01', '28000']);

@@ -17,10 +17,10 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { Redactor } from './redaction';
 import { DbSecret, parseDbSecret, withCredentials } from './secret-value';
 import { DbCredentials, DatabaseAdapter, RotationEvent, ROTATION_STEPS } from './types';
 import { alternateUsername, baseUsername, cloneUsername, validateAlternatingPair, validateUsername } from './usernames';
+import { Redactor } from '../shared/redaction';
 
 export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPENDING = 'AWSPENDING';
@@ -125,7 +125,7 @@ class SecretRotation {
     }));
     const password = generated.RandomPassword;
     if (!password) throw new Error('GetRandomPassword returned no password');
-    this.deps.redactor.register(password);
+    this.deps.redactor.add(password);
 
     await this.sm.send(new PutSecretValueCommand({
       SecretId: this.event.SecretId,
@@ -260,9 +260,9 @@ class SecretRotation {
       VersionId: options.versionId,
     }));
     const secretString = response.SecretString ?? '';
-    this.deps.redactor.register(secretString);
+    this.deps.redactor.add(secretString);
     const secret = parseDbSecret(secretString, options.label ?? options.stage);
-    this.deps.redactor.register(secret.password);
+    this.deps.redactor.add(secret.password);
     return { secret, secretString };
   }
 

@@ -1,6 +1,9 @@
 /**
  * Runs a custom resource's logic and always answers CloudFormation: on success, on error, and
- * before the Lambda times out. Every message passes through the redactor first.
+ * before the Lambda times out. At the deadline the logic's signal aborts, and the answer waits
+ * until the logic has stopped: Lambda freezes the environment once the handler returns, and a
+ * worker still running would thaw in the next event (often the rollback) and write stale values.
+ * Every message passes through the redactor first.
  */
 import { CustomResourceEvent, LambdaContextLike, sendResponse, truncateReason } from './cfn-response';
 import { Redactor } from './redaction';
@@ -16,7 +19,8 @@ export interface CustomResourceRun<P> {
   readonly context: LambdaContextLike;
   /** Holds every secret the logic learns; shared with the logic. */
   readonly redactor: Redactor;
-  readonly logic: () => Promise<CustomResourceResult>;
+  /** Must stop starting work, and cancel its calls, once `signal` aborts. */
+  readonly logic: (signal: AbortSignal) => Promise<CustomResourceResult>;
   /** The physical id to report when the logic fails or runs out of time. */
   readonly physicalIdOnFailure: string;
   /** Time kept in reserve to send the response before the Lambda is killed. */
@@ -26,6 +30,7 @@ export interface CustomResourceRun<P> {
 
 export const DEFAULT_SAFETY_MARGIN_MS = 10_000;
 
+/** The logic's own reason on a deadline is the precise one; this is for logic that gave none. */
 class DeadlineReached extends Error {
   constructor(ms: number) {
     super(
@@ -35,20 +40,29 @@ class DeadlineReached extends Error {
   }
 }
 
+/** Share of the safety margin the answer waits for cancelled work to stop, before it answers anyway. */
+const STOP_WAIT_SHARE = 0.5;
+
 export async function runCustomResource<P>(run: CustomResourceRun<P>): Promise<void> {
   const { event, redactor } = run;
   const log = run.log ?? ((message: string) => console.log(message));
   const budgetMs = Math.max(0, run.context.getRemainingTimeInMillis() - (run.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS));
 
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineReached(budgetMs)), budgetMs);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), budgetMs);
+  // A backstop only: logic that ignores its signal must not keep CloudFormation waiting an hour.
+  let backstop: NodeJS.Timeout | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => {
+      const waitMs = (run.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS) * STOP_WAIT_SHARE;
+      backstop = setTimeout(() => reject(new DeadlineReached(budgetMs)), waitMs);
+    }, { once: true });
   });
 
   const base = { StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId };
   let response;
   try {
-    const result = await Promise.race([run.logic(), deadline]);
+    const result = await Promise.race([run.logic(controller.signal), stopped]);
     response = { ...base, Status: 'SUCCESS' as const, PhysicalResourceId: result.physicalResourceId, Data: result.data };
     log(`${event.RequestType} ${event.LogicalResourceId} succeeded: ${result.physicalResourceId}`);
   } catch (error) {
@@ -57,6 +71,7 @@ export async function runCustomResource<P>(run: CustomResourceRun<P>): Promise<v
     log(`${event.RequestType} ${event.LogicalResourceId} failed: ${reason}`);
   } finally {
     clearTimeout(timer);
+    clearTimeout(backstop);
   }
 
   try {

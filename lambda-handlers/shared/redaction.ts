@@ -29,3 +29,10 @@ export class Redactor {
     return result;
   }
 }
+
+/** Replaces every occurrence of one `secret` in `text` (raw and JSON-escaped). */
+export function withoutSecret(text: string, secret: string): string {
+  const redactor = new Redactor();
+  redactor.add(secret);
+  return redactor.redact(text);
+}

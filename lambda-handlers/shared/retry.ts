@@ -5,9 +5,19 @@
  * of many concurrent callers, so they do not hit the throttled API again in lockstep.
  */
 
-export type Sleep = (ms: number) => Promise<void>;
+/** Waits `ms`; may end early when `signal` aborts (the caller checks the signal afterwards). */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const realSleep: Sleep = (ms, signal) => new Promise((resolve) => {
+  // Cleared on abort, so that no timer outlives a cancelled reconcile.
+  const timer = setTimeout(done, ms);
+  function done(): void {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', done);
+    resolve();
+  }
+  signal?.addEventListener('abort', done, { once: true });
+});
 
 export interface RetryOptions {
   /** Total attempts, the first included. */

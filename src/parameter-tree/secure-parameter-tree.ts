@@ -17,6 +17,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { ParameterStoreThroughput } from './parameter-store-throughput';
 import { ParameterTier, ParameterValue } from './parameter-value';
 import { grantThroughSharedReadPolicy } from '../private/identity-policy';
 import { acknowledgePathWildcards } from './private/acknowledgements';
@@ -149,6 +150,15 @@ export interface SecureParameterTreeProps {
    * @default - no description
    */
   readonly description?: string;
+
+  /**
+   * The Parameter Store throughput setting of the account and Region the tree deploys to. The
+   * reconciler paces its writes to start just under that setting's rates and adapts from there,
+   * slowing down whenever Parameter Store throttles it (other writers share the quota).
+   *
+   * @default ParameterStoreThroughput.DEFAULT
+   */
+  readonly parameterStoreThroughput?: ParameterStoreThroughput;
 }
 
 /** Options to import an existing tree. */
@@ -316,6 +326,9 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       KeyArn: this.key.keyArn,
       RemovalPolicy: removalPolicy,
       AdoptExisting: props.adoptExistingParameters ? 'true' : 'false',
+      // Written only when not the default, so that templates of trees that leave it unset are
+      // unchanged and their next deployment sends no Update for it.
+      ...(props.parameterStoreThroughput === ParameterStoreThroughput.HIGHER ? { Throughput: 'higher' as const } : {}),
       // Lazy: parameters and tags may be added after construction, tags by aspects.
       Tags: Lazy.any({ produce: () => this.renderTreeTags() }) as unknown as TagSpec[],
       Parameters: Lazy.any({ produce: () => this.renderParameters() }) as unknown as ParameterSpec[],

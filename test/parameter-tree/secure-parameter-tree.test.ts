@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ACCOUNT, newStack, REGION } from './fixtures';
-import { ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
+import { ParameterStoreThroughput, ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
 import { PLACEHOLDER_VALUE, TREE_RESOURCE_TYPE } from '../../src/parameter-tree/private/contract';
 
 const ssmArn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:${REGION}:${ACCOUNT}:parameter${name}`]] });
@@ -122,6 +122,23 @@ describe('SecureParameterTree custom resource', () => {
     const stack = newStack();
     new SecureParameterTree(stack, 'Config', { path: '/app', adoptExistingParameters: true });
     expect(treeResource(Template.fromStack(stack)).Properties.AdoptExisting).toBe('true');
+  });
+
+  test('tells the reconciler the account\'s throughput setting only when it is the higher one', () => {
+    // GIVEN
+    const unset = newStack();
+    const defaults = newStack();
+    const higher = newStack();
+
+    // WHEN
+    new SecureParameterTree(unset, 'Config', { path: '/app' });
+    new SecureParameterTree(defaults, 'Config', { path: '/app', parameterStoreThroughput: ParameterStoreThroughput.DEFAULT });
+    new SecureParameterTree(higher, 'Config', { path: '/app', parameterStoreThroughput: ParameterStoreThroughput.HIGHER });
+
+    // THEN the default leaves the template as it was before the setting existed
+    expect(treeResource(Template.fromStack(unset)).Properties).not.toHaveProperty('Throughput');
+    expect(treeResource(Template.fromStack(defaults)).Properties).not.toHaveProperty('Throughput');
+    expect(treeResource(Template.fromStack(higher)).Properties.Throughput).toBe('higher');
   });
 
   test('uses the tree tier by default and the parameter tier when given', () => {

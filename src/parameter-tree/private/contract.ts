@@ -27,8 +27,16 @@ export enum ParameterKind {
 }
 
 /** Parameter Store tiers, spelled as the SSM API spells them. */
-export const PARAMETER_TIER_NAMES = ['Standard', 'Advanced', 'Intelligent-Tiering'] as const;
-export type ParameterTierName = typeof PARAMETER_TIER_NAMES[number];
+export const PARAMETER_TIERS = ['Standard', 'Advanced', 'Intelligent-Tiering'] as const;
+export type ParameterTierName = typeof PARAMETER_TIERS[number];
+
+/**
+ * Bounds of a generated secret's length, in characters. The generator draws from printable
+ * ASCII (one byte per character), and 4,096 bytes is what the Standard tier, the default, holds:
+ * every generated secret fits whatever tier the parameter has.
+ */
+export const MIN_GENERATED_LENGTH = 8;
+export const MAX_GENERATED_LENGTH = 4096;
 
 /** The characters a generated secret is drawn from, before exclusions. */
 export const GENERATOR_CHARACTERS = {
@@ -97,6 +105,11 @@ export interface TreeResourceProperties {
   /** Tags applied to every parameter of the tree. */
   readonly Tags: TagSpec[];
   readonly Parameters: ParameterSpec[];
+  /**
+   * The account's Parameter Store throughput setting, which picks the reconciler's starting
+   * rates. Absent means 'default' (the construct writes it only for 'higher').
+   */
+  readonly Throughput?: ParameterStoreThroughputName;
 }
 
 /** Attributes the handler returns in `Data` (never a value). */
@@ -105,17 +118,73 @@ export interface TreeResourceAttributes {
   readonly ParameterCount: string;
 }
 
+/** Prefix of the tags the reconciler owns; users may not set tags with it. */
+export const RESERVED_TAG_PREFIX = 'cdk-secure-config:';
 /** Tag on every parameter the tree owns: `<stack name>/<logical id>` of the custom resource. */
-export const OWNER_TAG = 'cdk-secure-config:owner';
+export const OWNER_TAG = `${RESERVED_TAG_PREFIX}owner`;
 /**
  * Tag on every parameter the tree owns: the generation (a hash of the set of names) of the last
  * reconcile that wanted it. A Delete for an old generation removes only what still carries it.
  */
-export const GENERATION_TAG = 'cdk-secure-config:generation';
+export const GENERATION_TAG = `${RESERVED_TAG_PREFIX}generation`;
 /** Prefix of the version label that records which spec produced a generated or encrypted value. */
 export const SPEC_LABEL_PREFIX = 'cscfg-';
 /** Value given to a placeholder when it is created; the operator replaces it out of band. */
 export const PLACEHOLDER_VALUE = 'PLACEHOLDER: set this value out of band';
+
+/**
+ * SSM calls the reconciler keeps in flight at once when its environment does not say: enough to
+ * hide latency, below Parameter Store's default PutParameter throughput.
+ */
+export const DEFAULT_RECONCILER_CONCURRENCY = 4;
+
+/** Parameter Store's throughput settings of an account and Region. */
+export type ParameterStoreThroughputName = 'default' | 'higher';
+export const PARAMETER_STORE_THROUGHPUTS: readonly ParameterStoreThroughputName[] = ['default', 'higher'];
+
+/** The SSM actions the reconciler paces, each with its own rate limiter. */
+export type PacedSsmAction =
+  | 'PutParameter'
+  | 'LabelParameterVersion'
+  | 'AddTagsToResource'
+  | 'RemoveTagsFromResource'
+  | 'DeleteParameters'
+  /** GetParameter, GetParameters and GetParametersByPath share one quota. */
+  | 'GetParameter*'
+  | 'DescribeParameters'
+  | 'ListTagsForResource';
+
+/**
+ * Transactions per second Parameter Store allows per account and Region, by throughput setting.
+ * Documented by AWS: GetParameter/GetParameters/GetParametersByPath 40 shared by default; with
+ * higher throughput GetParametersByPath 100 (GetParameter and GetParameters more), and that the
+ * setting covers PutParameter. PutParameter's figures (3 by default, about 10 with higher
+ * throughput) come from AWS Support, not the quota table. The rest are assumptions: the write
+ * actions at PutParameter's default rate, the describe and list actions slightly above it, none
+ * raised by the higher setting.
+ */
+export const PARAMETER_STORE_TPS: Record<ParameterStoreThroughputName, Record<PacedSsmAction, number>> = {
+  default: {
+    'PutParameter': 3,
+    'LabelParameterVersion': 3,
+    'AddTagsToResource': 3,
+    'RemoveTagsFromResource': 3,
+    'DeleteParameters': 3,
+    'GetParameter*': 40,
+    'DescribeParameters': 5,
+    'ListTagsForResource': 5,
+  },
+  higher: {
+    'PutParameter': 10,
+    'LabelParameterVersion': 3,
+    'AddTagsToResource': 3,
+    'RemoveTagsFromResource': 3,
+    'DeleteParameters': 3,
+    'GetParameter*': 100,
+    'DescribeParameters': 5,
+    'ListTagsForResource': 5,
+  },
+};
 
 /** Environment variables of the reconciler function. */
 export const RECONCILER_ENV = {

@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledgeReconcilerFunction } from './acknowledgements';
-import { RECONCILER_ENV } from './contract';
+import { DEFAULT_RECONCILER_CONCURRENCY, RECONCILER_ENV } from './contract';
 import { ParameterTreeReconcilerFunction } from './reconciler-function';
 import { allowLogsToUseKey, dependOnPolicy, loggedFunctionParts, writeOwnLogsStatement } from '../../private/logged-function';
 
@@ -18,9 +18,6 @@ export const RECONCILER_PROVIDER_ID = 'CdkSecureConfigParameterTreeReconciler';
 
 /** IAM attaches at most this many managed policies to a role unless the quota is raised (to 20). */
 const MANAGED_POLICIES_PER_ROLE = 10;
-
-/** SSM calls in flight at once: below Parameter Store's default PutParameter throughput. */
-const RECONCILER_CONCURRENCY = 4;
 
 export class ReconcilerProvider extends Construct {
   /** The stack's provider, created on first use. */
@@ -78,7 +75,7 @@ export class ReconcilerProvider extends Construct {
       timeout: Duration.minutes(15),
       role: parts.functionRole,
       logGroup: this.logGroup,
-      environment: { [RECONCILER_ENV.CONCURRENCY]: String(RECONCILER_CONCURRENCY) },
+      environment: { [RECONCILER_ENV.CONCURRENCY]: String(DEFAULT_RECONCILER_CONCURRENCY) },
     });
     dependOnPolicy(fn, parts);
     acknowledgeReconcilerFunction(fn);

@@ -8,7 +8,8 @@
  */
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import {
-  GENERATION_TAG, generatorCharacters, MIN_GENERATOR_CHARACTERS, OWNER_TAG, ParameterTierName, PARAMETER_TIER_NAMES,
+  GENERATION_TAG, generatorCharacters, MAX_GENERATED_LENGTH, MIN_GENERATED_LENGTH, MIN_GENERATOR_CHARACTERS, OWNER_TAG,
+  ParameterTierName, PARAMETER_TIERS, RESERVED_TAG_PREFIX,
 } from './contract';
 import { describeReceived, requireOneOf, requireString } from '../../private/input-checks';
 
@@ -22,9 +23,6 @@ export const MAX_FULL_NAME_LENGTH = 1011;
 export const MAX_NAME_LEVELS = 15;
 /** Parameter Store's limit on a description. */
 export const MAX_DESCRIPTION_LENGTH = 1024;
-/** Bounds of a generated secret's length. */
-export const MIN_GENERATED_LENGTH = 8;
-export const MAX_GENERATED_LENGTH = 4096;
 
 /** Largest value, in bytes, that each tier stores. */
 export const MAX_VALUE_BYTES: Record<ParameterTierName, number> = {
@@ -152,7 +150,7 @@ export function validateStringListItems(items: string[], property: string): void
   });
 }
 
-/** Generated secrets: between 8 and 4096 characters. */
+/** Generated secrets: between MIN_GENERATED_LENGTH and MAX_GENERATED_LENGTH characters. */
 export function validateGeneratedLength(length: number, property = 'length'): void {
   if (typeof length !== 'number') {
     throw new Error(`\`${property}\` must be a number, got: ${describeReceived(length)}`);
@@ -195,7 +193,7 @@ export function validateRemovalPolicy(policy: RemovalPolicy, property = 'removal
 }
 
 /** Prefixes of tag keys a user may not set: AWS reserves `aws:`, the reconciler owns its own. */
-const RESERVED_TAG_PREFIXES = ['aws:', 'cdk-secure-config:'];
+const RESERVED_TAG_PREFIXES = ['aws:', RESERVED_TAG_PREFIX];
 /** AWS's tag limits, which Parameter Store applies to every parameter. */
 export const MAX_TAGS_PER_PARAMETER = 50;
 export const MAX_TAG_KEY_LENGTH = 128;
@@ -257,7 +255,7 @@ export function validateTags(tags: Record<string, unknown>, property = 'tags'): 
 
 /** A tier as the SSM API spells it; jsii callers may pass any string. */
 export function validateTier(tier: unknown, property: string): ParameterTierName {
-  return requireOneOf(tier, PARAMETER_TIER_NAMES, property);
+  return requireOneOf(tier, PARAMETER_TIERS, property);
 }
 
 /** Parameter Store refuses an empty value. */

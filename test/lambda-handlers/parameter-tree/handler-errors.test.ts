@@ -14,6 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { context, createEvent, deleteEvent, ResponseCollector } from './harness';
 import { createTreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
+import { realSleep } from '../../../lambda-handlers/shared/retry';
 import { ParameterKind, ParameterSpec, TreeResourceProperties } from '../../../src/parameter-tree/private/contract';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
@@ -40,7 +41,7 @@ const handler = createTreeHandler({
   kms: new KMSClient({}),
   sleep: async (ms) => { sleeps.push(ms); },
   concurrency: 4,
-  retry: { maxAttempts: 4 },
+  transientAttempts: 4,
 });
 
 async function create(props: TreeResourceProperties) {
@@ -70,7 +71,7 @@ describe('parameter tree handler error paths', () => {
   test.each([
     ['ThrottlingException', 'Rate exceeded'],
     ['TooManyUpdates', 'There are concurrent updates for the resource you are trying to update'],
-  ])('retries %s with backoff, then succeeds', async (name, message) => {
+  ])('retries %s, paced by the action\'s rate limiter, then succeeds', async (name, message) => {
     // GIVEN a write throttled twice
     ssmMock.on(PutParameterCommand)
       .rejectsOnce(awsError(name, message))
@@ -83,14 +84,36 @@ describe('parameter tree handler error paths', () => {
     // THEN
     expect(response.Status).toBe('SUCCESS');
     expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(3);
-    expect(sleeps).toHaveLength(2);
-    expect(sleeps[0]).toBeLessThan(200);
-    expect(sleeps[1]).toBeLessThan(400);
+    // the limiter slowed down: the retries waited for later slots
+    expect(sleeps.length).toBeGreaterThanOrEqual(2);
   });
 
-  test('fails with a clear reason when every attempt is throttled', async () => {
-    // GIVEN
+  test('keeps retrying throttles until the deadline, then says how far it got', async () => {
+    // GIVEN every write throttled, and an invocation with little time left
     ssmMock.on(PutParameterCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+    const shortLived = createTreeHandler({
+      ssm: new SSMClient({}), kms: new KMSClient({}), sleep: realSleep, concurrency: 4, safetyMarginMs: 1_000, quotas: { PutParameter: 50 },
+    });
+
+    // WHEN
+    await shortLived(createEvent(collector.responseUrl, tree([hostParameter, { ...hostParameter, Name: 'db/port', Value: '5432' }])), {
+      getRemainingTimeInMillis: () => 1_400,
+    });
+    const response = collector.last();
+
+    // THEN far more than the old attempt cap, and a precise reason
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toBe(
+      "DeadlineError: out of time: 0 of 2 parameter(s) of tree '/shop/prod' reconciled, 2 left; every call had stopped before this answer. " +
+      'The next deployment, or the rollback, reconciles the rest',
+    );
+    expect(ssmMock.commandCalls(PutParameterCommand).length).toBeGreaterThan(8);
+    expect(response.PhysicalResourceId).toMatch(/^\/shop\/prod@[0-9a-f]{16}$/);
+  });
+
+  test('gives up on other transient errors after a few attempts', async () => {
+    // GIVEN
+    ssmMock.on(PutParameterCommand).rejects(Object.assign(awsError('InternalServerError', 'try again'), { $metadata: { httpStatusCode: 500 } }));
 
     // WHEN
     const response = await create(tree([hostParameter]));
@@ -99,10 +122,9 @@ describe('parameter tree handler error paths', () => {
     expect(response.Status).toBe('FAILED');
     expect(response.Reason).toBe(
       "could not reconcile 1 parameter(s) of tree '/shop/prod' (no further parameter was started): " +
-      "'/shop/prod/db/host': RetriesExhaustedError: gave up after 4 attempts: ThrottlingException: Rate exceeded",
+      "'/shop/prod/db/host': RetriesExhaustedError: gave up after 4 attempts: InternalServerError: try again",
     );
     expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(4);
-    expect(response.PhysicalResourceId).toMatch(/^\/shop\/prod@[0-9a-f]{16}$/);
   });
 
   test('retries throttled reads too', async () => {
@@ -191,6 +213,7 @@ describe('parameter tree handler error paths', () => {
     ['Path', { Path: 'shop/prod' }, "`Path` must start with '/', use only a-zA-Z0-9_.-/ and not end with '/', got: 'shop/prod'"],
     ['RemovalPolicy', { RemovalPolicy: 'snapshot' }, "`RemovalPolicy` must be one of 'retain', 'destroy', got: 'snapshot'"],
     ['AdoptExisting', { AdoptExisting: 'yes' }, "`AdoptExisting` must be one of 'true', 'false', got: 'yes'"],
+    ['Throughput', { Throughput: 'unlimited' }, "`Throughput` must be one of 'default', 'higher', got: 'unlimited'"],
     ['KeyArn', { KeyArn: '' }, "`KeyArn` must be a KMS key ARN, got: ''"],
     ['Parameters[0].Kind', { Parameters: [{ ...hostParameter, Kind: 'Binary' }] }, '`Parameters[0].Kind` must be one of String, StringList, Generated, Placeholder, Encrypted, UnsafeLiteral, got: \'Binary\''],
     ['Parameters[0].Name', { Parameters: [{ ...hostParameter, Name: '/db/host' }] }, "`Parameters[0].Name` must be a relative name without leading or trailing '/', got: '/db/host'"],

@@ -126,7 +126,7 @@ test('a driver error that echoes the password is redacted in the thrown error an
 
   // THEN
   expect(adapter.calls).toEqual(['canLogin', 'canLogin', 'setPassword']);
-  expect(error.message).toEqual("setSecret failed: syntax error in ALTER ROLE app PASSWORD '*****' and '*****'");
+  expect(error.message).toEqual("setSecret failed: syntax error in ALTER ROLE app PASSWORD '[REDACTED]' and '[REDACTED]'");
   expect(output.some((line) => line.includes('"level":"error"'))).toBe(true);
   expectNoSecretInOutput();
 });

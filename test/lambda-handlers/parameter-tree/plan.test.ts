@@ -1,0 +1,321 @@
+/**
+ * The reconciler's decision table, without any I/O: what each parameter needs, by kind, by what
+ * Parameter Store holds, and by what the previous deployment asked for.
+ */
+import { specLabelOf } from '../../../lambda-handlers/parameter-tree/hashing';
+import {
+  generationScanNeeded,
+  ParameterAction,
+  ParameterPlanInput,
+  planParameter,
+  planTree,
+  StoredMetadata,
+  StoredValue,
+  TreePlan,
+  TreePlanInput,
+} from '../../../lambda-handlers/parameter-tree/plan';
+import {
+  GENERATION_TAG,
+  OWNER_TAG,
+  ParameterKind,
+  ParameterSpec,
+  TreeResourceProperties,
+} from '../../../src/parameter-tree/private/contract';
+
+const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1111aaaa-0000-4000-8000-000000000001';
+const OTHER_KEY = 'arn:aws:kms:us-east-1:111122223333:key/2222bbbb-0000-4000-8000-000000000002';
+const OWNER = 'ShopStack/Config1A2B';
+const GENERATION = '0123456789abcdef';
+const PATH = '/shop/prod';
+
+const base = { Name: 'p', Tier: 'Standard' as const, Description: '' };
+const SPECS: Record<string, ParameterSpec> = {
+  String: { ...base, Kind: ParameterKind.STRING, Value: 'db.example.com' },
+  StringList: { ...base, Kind: ParameterKind.STRING_LIST, Value: 'a,b' },
+  Generated: { ...base, Kind: ParameterKind.GENERATED, Generator: { Length: '32', ExcludeCharacters: '', ExcludePunctuation: 'false', Generation: '1' } },
+  Placeholder: { ...base, Kind: ParameterKind.PLACEHOLDER },
+  Encrypted: { ...base, Kind: ParameterKind.ENCRYPTED, Ciphertext: 'AQICAHg=', CiphertextKeyArn: '' },
+  UnsafeLiteral: { ...base, Kind: ParameterKind.UNSAFE_LITERAL, Value: 'literal' },
+};
+type Kind = keyof typeof SPECS;
+
+/** The same kind with a different spec: another value, generator generation or ciphertext. */
+function changedSpec(spec: ParameterSpec): ParameterSpec {
+  switch (spec.Kind) {
+    case ParameterKind.GENERATED: return { ...spec, Generator: { ...spec.Generator!, Generation: '2' } };
+    case ParameterKind.ENCRYPTED: return { ...spec, Ciphertext: 'AQICAHh=' };
+    case ParameterKind.PLACEHOLDER: return spec;
+    default: return { ...spec, Value: `${spec.Value}-old` };
+  }
+}
+
+function typeOfKind(kind: Kind): StoredValue['type'] {
+  return kind === 'String' ? 'String' : kind === 'StringList' ? 'StringList' : 'SecureString';
+}
+
+function props(parameters: ParameterSpec[], overrides: Partial<TreeResourceProperties> = {}): TreeResourceProperties {
+  return { Path: PATH, KeyArn: KEY, RemovalPolicy: 'destroy', AdoptExisting: 'false', Tags: [], Parameters: parameters, ...overrides };
+}
+
+/** Stored states, each as the value read and the owned metadata (absent: not owned). */
+type StoredState = 'missing' | 'in sync' | 'other value' | 'other description' | 'other key' | 'other type' | 'foreign';
+
+function storedFor(kind: Kind, state: StoredState): { stored?: StoredValue; owned?: StoredMetadata } {
+  if (state === 'missing') return {};
+  const type = state === 'other type' ? (kind === 'String' ? 'StringList' : 'String') : typeOfKind(kind);
+  const spec = SPECS[kind];
+  const value = state === 'other value' ? 'something else' : spec.Value ?? 'stored secret';
+  const metadata: StoredMetadata = {
+    description: state === 'other description' ? 'old description' : '',
+    tier: 'Standard',
+    keyId: type === 'SecureString' ? (state === 'other key' ? OTHER_KEY : KEY) : undefined,
+  };
+  return { stored: { type, value, version: 3 }, owned: state === 'foreign' ? undefined : metadata };
+}
+
+type Previous = 'none' | 'same' | 'changed';
+
+function input(kind: Kind, state: StoredState, previous: Previous): ParameterPlanInput {
+  const spec = SPECS[kind];
+  const previousSpec = previous === 'none' ? undefined : previous === 'same' ? spec : changedSpec(spec);
+  return {
+    spec,
+    previous: previousSpec,
+    props: props([spec]),
+    oldProps: previousSpec ? props([previousSpec]) : undefined,
+    owner: OWNER,
+    generation: GENERATION,
+    inGeneration: true,
+    ...storedFor(kind, state),
+  };
+}
+
+/** One short word per action, enough to read a row of the table. */
+function summary(actions: ParameterAction[]): string[] {
+  return actions.map((action) => {
+    switch (action.kind) {
+      case 'create': return `create(${action.source})${action.label ? '+label' : ''}`;
+      case 'write': {
+        const s = action.source;
+        const from = s.from === 'labelled' ? `labelled|${s.otherwise}${s.skipIfLabelOn ? `,skip@${s.skipIfLabelOn}` : ''}` : s.from;
+        return `write(${from})${action.label ? '+label' : ''}`;
+      }
+      default: return action.kind;
+    }
+  });
+}
+
+describe('planParameter: a parameter that does not exist', () => {
+  test.each<[Kind, string]>([
+    ['String', 'create(spec)'],
+    ['StringList', 'create(spec)'],
+    ['Generated', 'create(generate)+label'],
+    ['Placeholder', 'create(placeholder)'],
+    ['Encrypted', 'create(decrypt)+label'],
+    ['UnsafeLiteral', 'create(spec)+label'],
+  ])('%s is created as %s, whatever the previous spec', (kind, expected) => {
+    for (const previous of ['none', 'same', 'changed'] as const) {
+      expect(summary(planParameter(input(kind, 'missing', previous)))).toEqual([expected]);
+    }
+  });
+
+  test('a create is tagged with the user tags, the owner and the generation, with the spec label', () => {
+    // GIVEN
+    const spec = { ...SPECS.Generated, Tags: [{ Key: 'team', Value: 'payments' }] };
+    const tree = props([spec], { Tags: [{ Key: 'team', Value: 'shop' }, { Key: 'env', Value: 'prod' }] });
+
+    // WHEN
+    const [action] = planParameter({ spec, props: tree, owner: OWNER, generation: GENERATION, inGeneration: false });
+
+    // THEN
+    expect(action).toEqual({
+      kind: 'create',
+      put: { type: 'SecureString', keyId: KEY, description: '', tier: 'Standard' },
+      source: 'generate',
+      tags: new Map([['team', 'payments'], ['env', 'prod'], [OWNER_TAG, OWNER], [GENERATION_TAG, GENERATION]]),
+      label: specLabelOf(spec, KEY),
+    });
+  });
+});
+
+describe('planParameter: the value of an owned parameter, by kind x stored state x previous spec', () => {
+  test.each<[Kind, StoredState, Previous, string]>([
+    // Strings compare the value itself; the previous spec does not matter.
+    ['String', 'in sync', 'none', 'keep'],
+    ['String', 'in sync', 'same', 'keep'],
+    ['String', 'in sync', 'changed', 'keep'],
+    ['String', 'other value', 'same', 'write(spec)'],
+    ['String', 'other value', 'changed', 'write(spec)'],
+    ['String', 'other description', 'same', 'write(spec)'],
+    ['String', 'other type', 'same', 'write(spec)'],
+    ['String', 'other key', 'same', 'keep'],
+    ['StringList', 'in sync', 'same', 'keep'],
+    ['StringList', 'other value', 'changed', 'write(spec)'],
+    ['StringList', 'other type', 'none', 'write(spec)'],
+    // A placeholder's value is the operator's: only its metadata or type is ever rewritten.
+    ['Placeholder', 'in sync', 'same', 'keep'],
+    ['Placeholder', 'other value', 'same', 'keep'],
+    ['Placeholder', 'other value', 'none', 'keep'],
+    ['Placeholder', 'other description', 'same', 'write(operator)'],
+    ['Placeholder', 'other key', 'same', 'write(operator)'],
+    ['Placeholder', 'other type', 'same', 'write(operator)'],
+    // Secrets whose spec is unchanged since the last deploy: the latest version is that spec's value.
+    ['Generated', 'in sync', 'same', 'keep'],
+    ['Generated', 'other description', 'same', 'write(stored)+label'],
+    ['Generated', 'other key', 'same', 'write(stored)+label'],
+    ['Encrypted', 'in sync', 'same', 'keep'],
+    ['Encrypted', 'other key', 'same', 'write(stored)+label'],
+    ['UnsafeLiteral', 'in sync', 'same', 'keep'],
+    ['UnsafeLiteral', 'other description', 'same', 'write(stored)+label'],
+    // No previous spec, or a changed one (a rollback, a spec flipping back): find the label.
+    ['Generated', 'in sync', 'none', 'write(labelled|generate,skip@3)+label'],
+    ['Generated', 'in sync', 'changed', 'write(labelled|generate,skip@3)+label'],
+    ['Generated', 'other description', 'changed', 'write(labelled|generate)+label'],
+    ['Generated', 'other type', 'same', 'write(labelled|generate)+label'],
+    ['Encrypted', 'in sync', 'changed', 'write(labelled|decrypt,skip@3)+label'],
+    ['Encrypted', 'other key', 'none', 'write(labelled|decrypt)+label'],
+    ['UnsafeLiteral', 'in sync', 'changed', 'write(labelled|spec,skip@3)+label'],
+    ['UnsafeLiteral', 'other type', 'none', 'write(labelled|spec)+label'],
+  ])('%s, stored %s, previous spec %s: %s', (kind, state, previous, expected) => {
+    expect(summary(planParameter(input(kind, state, previous)))).toEqual([expected]);
+  });
+
+  test('a write keeps an Advanced parameter Advanced when the spec asks for Standard', () => {
+    // GIVEN
+    const parameter = input('String', 'other value', 'same');
+    const owned = { ...parameter.owned!, tier: 'Advanced' };
+
+    // WHEN
+    const [action] = planParameter({ ...parameter, owned });
+
+    // THEN
+    expect(action).toMatchObject({ kind: 'write', put: { tier: 'Advanced', type: 'String', keyId: undefined } });
+  });
+
+  test('an Intelligent-Tiering spec does not rewrite a parameter the service moved to Advanced', () => {
+    const parameter = input('String', 'in sync', 'same');
+    const spec = { ...parameter.spec, Tier: 'Intelligent-Tiering' as const };
+    expect(summary(planParameter({ ...parameter, spec, owned: { ...parameter.owned!, tier: 'Advanced' } }))).toEqual(['keep']);
+  });
+
+  test('a key reported as a bare key id is the same key', () => {
+    const parameter = input('Generated', 'in sync', 'same');
+    const owned = { ...parameter.owned!, keyId: '1111aaaa-0000-4000-8000-000000000001' };
+    expect(summary(planParameter({ ...parameter, owned }))).toEqual(['keep']);
+  });
+});
+
+describe('planParameter: ownership and tags', () => {
+  test.each<[Kind, Previous, string[]]>([
+    ['String', 'same', ['claim', 'write(spec)']],
+    ['Placeholder', 'none', ['claim', 'write(operator)']],
+    ['Generated', 'same', ['claim', 'write(stored)+label']],
+    ['Encrypted', 'none', ['claim', 'write(labelled|decrypt)+label']],
+  ])('a foreign %s (adoptExisting), previous spec %s, is claimed first, then written once: %p', (kind, previous, expected) => {
+    expect(summary(planParameter(input(kind, 'foreign', previous)))).toEqual(expected);
+  });
+
+  test('a claim carries the user tags, the owner and the generation', () => {
+    const [claim] = planParameter({ ...input('String', 'foreign', 'none'), props: props([SPECS.String], { Tags: [{ Key: 'team', Value: 'shop' }] }) });
+    expect(claim).toEqual({ kind: 'claim', tags: new Map([['team', 'shop'], [OWNER_TAG, OWNER], [GENERATION_TAG, GENERATION]]) });
+  });
+
+  test('an owned parameter not yet tagged with this generation is retagged before its value', () => {
+    expect(summary(planParameter({ ...input('String', 'other value', 'same'), inGeneration: false }))).toEqual(['retag', 'write(spec)']);
+  });
+
+  test.each<[string, TreeResourceProperties['Tags'], TreeResourceProperties['Tags'] | undefined, string[]]>([
+    ['unchanged tags', [{ Key: 'team', Value: 'shop' }], [{ Key: 'team', Value: 'shop' }], ['keep']],
+    ['a changed tag value', [{ Key: 'team', Value: 'payments' }], [{ Key: 'team', Value: 'shop' }], ['sync-tags', 'keep']],
+    ['a removed tag', [], [{ Key: 'team', Value: 'shop' }], ['sync-tags', 'keep']],
+    ['a parameter new to the properties, with tags', [{ Key: 'team', Value: 'shop' }], undefined, ['sync-tags', 'keep']],
+    ['a parameter new to the properties, without tags', [], undefined, ['keep']],
+  ])('user tags: %s', (_, tags, oldTags, expected) => {
+    // GIVEN
+    const spec = SPECS.String;
+    const parameter: ParameterPlanInput = {
+      ...input('String', 'in sync', oldTags ? 'same' : 'none'),
+      props: props([spec], { Tags: tags }),
+      oldProps: oldTags ? props([spec], { Tags: oldTags }) : undefined,
+    };
+
+    // THEN
+    expect(summary(planParameter(parameter))).toEqual(expected);
+  });
+
+  test('a tag sync knows the previous tags, so it removes only those the properties dropped', () => {
+    const spec = SPECS.String;
+    const [sync] = planParameter({
+      ...input('String', 'in sync', 'same'),
+      props: props([spec], { Tags: [{ Key: 'env', Value: 'prod' }] }),
+      oldProps: props([spec], { Tags: [{ Key: 'team', Value: 'shop' }, { Key: 'env', Value: 'prod' }] }),
+    });
+    expect(sync).toEqual({ kind: 'sync-tags', desired: new Map([['env', 'prod']]), previous: new Map([['team', 'shop'], ['env', 'prod']]) });
+  });
+});
+
+describe('planTree', () => {
+  const name = (relative: string) => `${PATH}/${relative}`;
+  const stored: StoredValue = { type: 'String', value: 'x', version: 1 };
+  const metadata: StoredMetadata = { description: '', tier: 'Standard' };
+  const a = { ...SPECS.String, Name: 'a', Value: 'x' };
+  const b = { ...SPECS.String, Name: 'b', Value: 'x' };
+
+  function tree(overrides: Partial<TreePlanInput>): TreePlanInput {
+    return {
+      props: props([a, b]),
+      owner: OWNER,
+      generation: GENERATION,
+      values: new Map(),
+      owned: new Map(),
+      inGeneration: new Set(),
+      ...overrides,
+    };
+  }
+
+  test('names every desired parameter that exists under another owner', () => {
+    const plan = planTree(tree({ values: new Map([[name('a'), stored], [name('b'), stored]]), owned: new Map([[name('b'), metadata]]) }));
+    expect(plan.foreign).toEqual([name('a')]);
+  });
+
+  test('with adoptExisting nothing is foreign: the parameter is claimed', () => {
+    const plan = planTree(tree({ props: props([a], { AdoptExisting: 'true' }), values: new Map([[name('a'), stored]]) }));
+    expect(plan.foreign).toEqual([]);
+    expect(summary([...plan.parameters[0].actions])).toEqual(['claim', 'write(spec)']);
+  });
+
+  test('plans one entry per desired parameter, by full name, reading its own stored state', () => {
+    const plan = planTree(tree({
+      values: new Map([[name('a'), stored]]),
+      owned: new Map([[name('a'), metadata]]),
+      inGeneration: new Set([name('a')]),
+    }));
+    expect(plan.parameters.map((p) => [p.name, summary([...p.actions])])).toEqual([
+      [name('a'), ['keep']],
+      [name('b'), ['create(spec)']],
+    ]);
+  });
+
+  test.each<[string, Partial<TreePlanInput>, TreePlan['leftovers'] | undefined]>([
+    ['an owned parameter no longer wanted, under destroy, after a deployed generation',
+      { deployed: { path: PATH, generation: 'feedfacefeedface' } }, { candidates: [name('gone')], unlessTaggedWith: 'feedfacefeedface' }],
+    ['nothing under retain', { deployed: { path: PATH, generation: 'feedfacefeedface' }, props: props([a, b], { RemovalPolicy: 'retain' }) }, undefined],
+    ['nothing on a Create (no deployed generation)', {}, undefined],
+    ['nothing after a move to another path', { deployed: { path: '/shop/old', generation: 'feedfacefeedface' } }, undefined],
+  ])('leftovers: %s', (_, overrides, expected) => {
+    const owned = new Map([[name('a'), metadata], [name('gone'), metadata]]);
+    expect(planTree(tree({ owned, values: new Map([[name('a'), stored], [name('gone'), stored]]), ...overrides })).leftovers).toEqual(expected);
+  });
+});
+
+describe('generationScanNeeded', () => {
+  test.each<[string, Parameters<typeof generationScanNeeded>[0], boolean]>([
+    ['nothing owned yet', { generation: 'g1', ownedCount: 0 }, false],
+    ['an Update within the deployed set of names', { generation: 'g1', deployed: { generation: 'g1' }, oldGeneration: 'g1', ownedCount: 5 }, false],
+    ['an Update that changes the set of names', { generation: 'g2', deployed: { generation: 'g1' }, oldGeneration: 'g1', ownedCount: 5 }, true],
+    ['a rollback to the deployed names from a failed set', { generation: 'g1', deployed: { generation: 'g2' }, oldGeneration: 'g2', ownedCount: 5 }, true],
+    ['a Create meeting owned parameters (a repeated delivery)', { generation: 'g1', ownedCount: 5 }, true],
+  ])('%s: %p', (_, args, expected) => {
+    expect(generationScanNeeded(args)).toBe(expected);
+  });
+});
