@@ -4,11 +4,11 @@
  * The committed snapshot is verified offline by the test command (the integ-runner step of the test task).
  */
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ParameterValue, PLACEHOLDER_VALUE_FOR_TESTS, SecureParameterTree } from '../integ-support';
+import { integApp, ParameterValue, PLACEHOLDER_VALUE_FOR_TESTS, SecureParameterTree } from '../integ-support';
 
-const app = new App();
+const app = integApp();
 const stack = new Stack(app, 'SecureConfigInteg');
 const tree = new SecureParameterTree(stack, 'Config', {
   path: '/cdk-secure-config-integ/tree',
