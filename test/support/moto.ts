@@ -66,10 +66,16 @@ export async function startMotoServer(): Promise<MotoServer> {
   return {
     endpoint,
     stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      // Referenced again while we wait: with nothing else pending, an unreferenced child lets
+      // node end the process before 'exit' fires, and jest's exit code (a failed run's 1) is lost.
+      child.ref();
+      const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
       child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
     }),
   };
 }
