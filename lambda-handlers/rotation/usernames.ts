@@ -6,7 +6,7 @@
  * in the engine's catalogs (the adapters still quote every identifier). It also keeps
  * byte and character lengths equal, so one check covers PostgreSQL's byte limit.
  */
-import { CLONE_SUFFIX, SecretEngine } from '../../src/private/rotation-contract';
+import { CLONE_SUFFIX, reservedUsernameReason, SecretEngine } from '../../src/private/rotation-contract';
 
 const USERNAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -36,6 +36,15 @@ export function validateUsername(engine: SecretEngine, username: string, propert
       `\`${property}\` must be at most ${max} characters for ${engine}, got: '${username}' (${username.length} characters)`,
     );
   }
+  const reserved = reservedUsernameReason(engine, username);
+  if (reserved) {
+    throw new Error(`\`${property}\` must not be a user the ${engine} server keeps for itself (${reserved}), got: '${username}'`);
+  }
+}
+
+/** Whether two names may denote the same user: compared without case, to err on the safe side. */
+export function sameUsername(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 /** The user the alternating strategy starts from: the name without the clone suffix. */

@@ -51,7 +51,7 @@ describe('the handler reads what the construct writes', () => {
       dbname: 'shop',
       username: 'app',
       password: 'generated-by-secrets-manager',
-      tls: 'verify-full',
+      tls: undefined,
       masterarn: undefined,
     });
   });
