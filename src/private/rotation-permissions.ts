@@ -1,8 +1,9 @@
-import { Stack } from 'aws-cdk-lib';
+import { ArnFormat, Fn, Names, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
 import { secretPolicyArn, viaSecretsManager } from './secret-grant-statements';
 
 export interface RotationPermissionsInput {
@@ -80,19 +81,32 @@ export function rotationStatements(input: RotationPermissionsInput): iam.PolicyS
 }
 
 /**
- * Key policy statement that lets CloudWatch Logs in this account and region encrypt log groups
- * with the key. The log group's own ARN cannot be named: the group depends on the key, so naming
- * it in the key's policy would make a dependency cycle.
+ * A name for the rotation function's log group that is known before the group exists, so that
+ * the key policy can name the group although the group depends on the key. The stack's id makes
+ * it unique per deployment: a group retained from a deleted stack never blocks a new one.
  */
-export function logsKeyPolicyStatement(scope: Stack): iam.PolicyStatement {
+export function rotationLogGroupName(scope: Construct): string {
+  const stackUuid = Fn.select(2, Fn.split('/', Stack.of(scope).stackId));
+  return `/cdk-secure-config/rotation/${Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' })}-${stackUuid}`;
+}
+
+/**
+ * Key policy statement that lets CloudWatch Logs use the key for one log group only: the
+ * rotation function's, named by `rotationLogGroupName`.
+ */
+export function logsKeyPolicyStatement(stack: Stack, logGroupName: string): iam.PolicyStatement {
   return new iam.PolicyStatement({
-    sid: 'AllowCloudWatchLogsOfThisAccount',
-    principals: [new iam.ServicePrincipal(`logs.${scope.region}.amazonaws.com`)],
+    principals: [new iam.ServicePrincipal(`logs.${stack.region}.${stack.urlSuffix}`)],
     actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
     resources: ['*'],
     conditions: {
-      ArnLike: {
-        'kms:EncryptionContext:aws:logs:arn': `arn:${scope.partition}:logs:${scope.region}:${scope.account}:log-group:*`,
+      ArnEquals: {
+        'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
       },
     },
   });

@@ -1,12 +1,15 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { DEFAULT_EXCLUDE_CHARACTERS, DEFAULT_PASSWORD_LENGTH } from './rotation-contract';
+import { DEFAULT_EXCLUDE_CHARACTERS, DEFAULT_PASSWORD_LENGTH, TlsMode } from './rotation-contract';
+import { usernameInSecretTemplate } from './rotation-master-user';
 import {
   validateDatabaseName,
   validateExcludeCharacters,
   validateHost,
   validateMasterSecret,
+  validateNotMasterUser,
   validatePasswordLength,
+  validatePropTypes,
   validatePort,
   validateRotationSchedule,
   validateUsername,
@@ -21,6 +24,8 @@ export interface ResolvedSettings {
   readonly target: DatabaseTargetConfig;
   readonly engine: DatabaseEngine;
   readonly strategy: RotationStrategy;
+  readonly databaseName: string;
+  readonly tls: TlsMode;
   readonly passwordLength: number;
   readonly excludeCharacters: string;
   readonly rotationSchedule: Duration;
@@ -30,6 +35,7 @@ export interface ResolvedSettings {
 }
 
 export function resolveSettings(props: RotatingDbSecretProps): ResolvedSettings {
+  validatePropTypes(props);
   const target = props.target.config;
   const engine = resolveEngine(props.engine, target);
   const strategy = props.strategy ?? RotationStrategy.SINGLE_USER;
@@ -44,10 +50,13 @@ export function resolveSettings(props: RotatingDbSecretProps): ResolvedSettings 
   validateExcludeCharacters(excludeCharacters);
   validateRotationSchedule(rotationSchedule);
   validateMasterSecret(strategy, props.masterSecret !== undefined);
+  validateNotMasterUser(props.username, strategy, knownMasterUsernames(props, target));
   return {
     target,
     engine,
     strategy,
+    databaseName: props.databaseName,
+    tls: props.insecurePlaintextConnections ? TlsMode.DISABLE : TlsMode.VERIFY_FULL,
     passwordLength,
     excludeCharacters,
     rotationSchedule,
@@ -55,6 +64,15 @@ export function resolveSettings(props: RotatingDbSecretProps): ResolvedSettings 
     vpc: resolveVpc(props.vpc, target),
     vpcSubnets: props.vpcSubnets ?? target.vpcSubnets,
   };
+}
+
+/** The master user names synth can know, each with where it comes from. */
+function knownMasterUsernames(props: RotatingDbSecretProps, target: DatabaseTargetConfig): Array<[string, string]> {
+  const known: Array<[string | undefined, string]> = [
+    [usernameInSecretTemplate(props.masterSecret), '`masterSecret`'],
+    [target.masterUsername, 'the target database'],
+  ];
+  return known.filter((entry): entry is [string, string] => entry[0] !== undefined);
 }
 
 function resolveEngine(given: DatabaseEngine | undefined, target: DatabaseTargetConfig): DatabaseEngine {

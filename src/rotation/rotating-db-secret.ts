@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -20,10 +20,10 @@ import {
   acknowledgeRotationPolicy,
 } from '../private/rotation-acknowledgements';
 import { rotationErrorsAlarm, rotationFailedRule } from '../private/rotation-alerts';
-import { RDS_CA_BUNDLE, ROTATION_ENV } from '../private/rotation-contract';
+import { RDS_CA_BUNDLE, ROTATION_ENV, TlsMode } from '../private/rotation-contract';
 import { engineFacts } from '../private/rotation-engines';
 import { RotationMysqlFunction } from '../private/rotation-mysql-function';
-import { logsKeyPolicyStatement, rotationStatements } from '../private/rotation-permissions';
+import { logsKeyPolicyStatement, rotationLogGroupName, rotationStatements } from '../private/rotation-permissions';
 import { RotationPostgresFunction } from '../private/rotation-postgres-function';
 import { ResolvedSettings, resolveSettings } from '../private/rotation-settings';
 import { validatePublishPrefix } from '../private/rotation-validation';
@@ -71,8 +71,14 @@ export interface RotatingDbSecretProps {
    * generates at deployment. Until it does, rotations fail and are retried at each schedule; set
    * `rotateImmediatelyOnUpdate: false` to skip the rotation at deployment.
    *
-   * Alternating users: the master secret's user creates `<username>_clone` at the first rotation,
-   * and the secret's `username` then alternates between the two.
+   * Alternating users: nothing needs to exist but the master user. At the first rotation the
+   * master secret's user creates `<username>` with the password Secrets Manager generated (or
+   * sets that password if the user exists but does not log in with it), then creates
+   * `<username>_clone` with the privileges of `<username>`; the secret's `username` then
+   * alternates between the two. A user created this way holds no privileges: grant them to
+   * `<username>`, and the clone gets them at the next rotation (PostgreSQL: at once).
+   *
+   * Must not be a name the engine or Amazon RDS reserves, nor the master's user name.
    */
   readonly username: string;
 
@@ -102,9 +108,19 @@ export interface RotatingDbSecretProps {
   readonly masterSecret?: secretsmanager.ISecret;
 
   /**
+   * Connect to the database without TLS. Only for databases outside RDS that cannot offer TLS:
+   * passwords, the master's included, then cross the network in plaintext. The secret's own
+   * `tls` field cannot turn TLS off; it is refused when it differs from this choice.
+   *
+   * @default false - TLS with the certificate and host name verified against the trusted
+   * certificate authorities, the Amazon RDS ones included
+   */
+  readonly insecurePlaintextConnections?: boolean;
+
+  /**
    * The customer-managed key that encrypts the secret and the rotation function's logs. A key of
-   * this app gets a key-policy statement letting CloudWatch Logs of this account and region use
-   * it; an imported key's policy must already allow that.
+   * this app gets a key-policy statement letting CloudWatch Logs use it for the rotation
+   * function's log group only; an imported key's policy must already allow that.
    *
    * @default - a new key with automatic rotation on, kept on stack deletion per `removalPolicy`
    */
@@ -292,11 +308,13 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret, ec
       enableKeyRotation: true,
       removalPolicy: settings.removalPolicy,
     });
-    this.encryptionKey.addToResourcePolicy(logsKeyPolicyStatement(Stack.of(this)));
+    const logGroupName = rotationLogGroupName(this);
+    this.encryptionKey.addToResourcePolicy(logsKeyPolicyStatement(Stack.of(this), logGroupName));
     const secret = this.createSecret(props, settings);
     this.secret = secret;
 
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: this.encryptionKey,
       removalPolicy: settings.removalPolicy,
@@ -321,7 +339,7 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret, ec
     const databaseIngress = this.allowToDatabase(securityGroup, target);
     const endpoint = this.allowToSecretsManager(securityGroup, props.createSecretsManagerEndpoint ?? true, vpc, vpcSubnets);
 
-    const fn = this.createRotationFunction(settings, { role, securityGroup, logGroup });
+    const fn = this.createRotationFunction(settings, { role, securityGroup, logGroup, masterSecret: props.masterSecret });
     // Lambda checks the role's network-interface permissions when it creates a VPC function.
     fn.node.addDependency(policy);
     this.rotationFunction = fn;
@@ -329,7 +347,7 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret, ec
     const invokePermission = new lambda.CfnPermission(this, 'SecretsManagerInvoke', {
       action: 'lambda:InvokeFunction',
       functionName: fn.functionArn,
-      principal: 'secretsmanager.amazonaws.com',
+      principal: iam.ServicePrincipal.servicePrincipalName('secretsmanager.amazonaws.com'),
       sourceAccount: Stack.of(this).account,
       sourceArn: secret.secretArn,
     });
@@ -390,7 +408,7 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret, ec
   /** The bundled handler for the engine, arm64, in the database's VPC. */
   private createRotationFunction(
     settings: ResolvedSettings,
-    parts: { role: iam.IRole; securityGroup: ec2.ISecurityGroup; logGroup: logs.ILogGroup },
+    parts: { role: iam.IRole; securityGroup: ec2.ISecurityGroup; logGroup: logs.ILogGroup; masterSecret?: secretsmanager.ISecret },
   ): lambda.Function {
     const functionProps = {
       description: `Rotates the database secret ${this.node.path} (cdk-secure-config)`,
@@ -407,8 +425,20 @@ export class RotatingDbSecret extends Construct implements IRotatingDbSecret, ec
         [ROTATION_ENV.PASSWORD_LENGTH]: String(settings.passwordLength),
         [ROTATION_ENV.EXCLUDE_CHARACTERS]: settings.excludeCharacters,
         [ROTATION_ENV.EXTRA_CA_CERTS]: RDS_CA_BUNDLE,
+        // Where credentials may go: the handler refuses a secret that names anything else.
+        [ROTATION_ENV.DATABASE_ENGINE]: engineFacts(settings.engine).secretEngine,
+        [ROTATION_ENV.DATABASE_HOST]: settings.target.host,
+        [ROTATION_ENV.DATABASE_PORT]: Token.isUnresolved(settings.target.port) ? Token.asString(settings.target.port) : String(settings.target.port),
+        [ROTATION_ENV.DATABASE_NAME]: settings.databaseName,
+        [ROTATION_ENV.DATABASE_TLS]: settings.tls,
+        ...(parts.masterSecret ? { [ROTATION_ENV.MASTER_SECRET_ARN]: parts.masterSecret.secretArn } : {}),
       },
     };
+    if (settings.tls === TlsMode.DISABLE) {
+      Annotations.of(this).addWarningV2('cdk-secure-config:plaintextDatabaseConnections',
+        `${this.node.path} rotates over plaintext connections (insecurePlaintextConnections: true): ` +
+        "the user's and the master's passwords cross the network unencrypted");
+    }
     const fn = settings.engine === DatabaseEngine.POSTGRES
       ? new RotationPostgresFunction(this, 'RotationFunction', functionProps)
       : new RotationMysqlFunction(this, 'RotationFunction', functionProps);
