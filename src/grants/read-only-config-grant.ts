@@ -12,7 +12,7 @@ import {
   chunkStatements, GrantChunk, MANAGED_POLICIES_PER_IDENTITY, MANAGED_POLICY_MAX_CHARS, packIntoChunks,
   toPolicyStatements,
 } from '../private/grant-policy';
-import { GrantStatement } from '../private/managed-policy-grant';
+import { GrantStatement, isImmutableRole, warnImmutableGrantee } from '../private/managed-policy-grant';
 import { secretPolicyArn } from '../private/secret-grant-statements';
 
 /**
@@ -168,6 +168,7 @@ export class ReadOnlyConfigGrant extends Construct {
     if (!attach) {
       // No role, user or group of this app to attach a policy to (a service principal, an
       // imported function without a role): the principal takes the statements the usual way.
+      warnImmutableGrantee(grantee.grantPrincipal, withStatements.flat());
       withStatements.flat().forEach((statement) => iam.Grant.addToPrincipal({
         grantee,
         actions: statement.actions,
@@ -233,7 +234,7 @@ function hasExtensionOptions(props: ConfigExtensionOptions): boolean {
 
 /** How to attach a managed policy to the principal's role, user or group; undefined when it has none. */
 function attacherFor(principal: iam.IPrincipal): ((policy: iam.ManagedPolicy) => void) | undefined {
-  if (!Construct.isConstruct(principal)) return undefined;
+  if (!Construct.isConstruct(principal) || isImmutableRole(principal)) return undefined;
   if ('roleArn' in principal && 'roleName' in principal) return (policy) => policy.attachToRole(principal as unknown as iam.IRole);
   if ('userArn' in principal && 'userName' in principal) return (policy) => policy.attachToUser(principal as unknown as iam.IUser);
   if ('groupArn' in principal && 'groupName' in principal) return (policy) => policy.attachToGroup(principal as unknown as iam.IGroup);

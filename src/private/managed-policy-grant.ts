@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { estimatedDocumentSize, MANAGED_POLICY_MAX_CHARS } from './grant-policy';
@@ -18,8 +18,29 @@ type Identity =
   | { kind: 'user'; identity: iam.IUser }
   | { kind: 'group'; identity: iam.IGroup };
 
+/**
+ * aws-cdk-lib's wrapper for a role imported with `mutable: false` (or made with
+ * `withoutPolicyUpdates()`): its owner manages its policies, so nothing may be attached to it.
+ */
+export function isImmutableRole(principal: iam.IPrincipal): boolean {
+  return (principal.constructor as { PROPERTY_INJECTION_ID?: string }).PROPERTY_INJECTION_ID === 'aws-cdk-lib.aws-iam.ImmutableRole';
+}
+
+/**
+ * Grants to an immutable role are dropped, as aws-cdk-lib drops them; the warning names the role
+ * and the permissions its owner must give it for the grant to work.
+ */
+export function warnImmutableGrantee(principal: iam.IPrincipal, statements: GrantStatement[]): void {
+  if (!isImmutableRole(principal) || statements.length === 0) return;
+  const role = principal as unknown as iam.IRole;
+  const actions = [...new Set(statements.flatMap((statement) => statement.actions))].sort();
+  Annotations.of(role).addWarningV2('cdk-secure-config:immutableRoleNotGranted',
+    `${role.node.path} was imported with \`mutable: false\`: cdk-secure-config attached no policy to it. ` +
+    `Its owner must allow ${actions.join(', ')} on the granted resources (${statements.length} statements) for the grant to work`);
+}
+
 function identityOf(principal: iam.IPrincipal): Identity | undefined {
-  if (!Construct.isConstruct(principal)) return undefined;
+  if (!Construct.isConstruct(principal) || isImmutableRole(principal)) return undefined;
   if ('roleArn' in principal && 'roleName' in principal) return { kind: 'role', identity: principal as unknown as iam.IRole };
   if ('userArn' in principal && 'userName' in principal) return { kind: 'user', identity: principal as unknown as iam.IUser };
   if ('groupArn' in principal && 'groupName' in principal) return { kind: 'group', identity: principal as unknown as iam.IGroup };
@@ -88,9 +109,12 @@ class ManagedPolicyPrincipal extends iam.PrincipalBase {
 
 /**
  * Grants `statements` to `grantee` through its managed read policy (see `managedReadPolicy`),
- * or through the principal's own policy when it has no IAM identity in this app.
+ * or through the principal's own policy when it has no IAM identity in this app. An immutable
+ * role gets no policy, only a warning; the returned grant records the statements, as
+ * aws-cdk-lib's own grants to such a role do.
  */
 export function grantThroughManagedPolicy(grantee: iam.IGrantable, statements: GrantStatement[]): iam.Grant {
+  warnImmutableGrantee(grantee.grantPrincipal, statements);
   const policy = managedReadPolicy(grantee);
   const target: iam.IGrantable = policy
     ? { grantPrincipal: new ManagedPolicyPrincipal(grantee.grantPrincipal, policy) }
