@@ -16,8 +16,11 @@ import { CONNECT_TIMEOUT_MS, SecretEngine, TlsMode } from '../../src/private/rot
 
 export const ACCOUNT_HOST = '%';
 
-/** ER_ACCESS_DENIED_ERROR: wrong user name or password. */
-const LOGIN_REJECTED = new Set(['ER_ACCESS_DENIED_ERROR']);
+/**
+ * ER_ACCESS_DENIED_ERROR: wrong user name or password. MariaDB answers
+ * ER_ACCESS_DENIED_NO_PASSWORD_ERROR instead for some accounts that do not exist (yet).
+ */
+const LOGIN_REJECTED = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR']);
 
 interface MysqlError {
   readonly code?: string;
