@@ -24,7 +24,6 @@ import { RotationConfiguration } from './configuration';
 import { Redactor } from './redaction';
 import { DbSecret, parseDbSecret, withCredentials } from './secret-value';
 import { DbCredentials, DatabaseAdapter, RotationEvent, ROTATION_STEPS } from './types';
-import { ROTATION_ENV } from '../../src/private/rotation-contract';
 import {
   alternateUsername,
   baseUsername,
@@ -33,6 +32,7 @@ import {
   validateAlternatingPair,
   validateUsername,
 } from './usernames';
+import { ROTATION_ENV } from '../../src/private/rotation-contract';
 
 export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPENDING = 'AWSPENDING';

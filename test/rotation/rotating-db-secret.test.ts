@@ -17,12 +17,9 @@ import { DatabaseEngine, DatabaseTarget, RotatingDbSecret, RotatingDbSecretProps
 const VIA_SECRETS_MANAGER = { 'Fn::Join': ['', ['secretsmanager.us-east-1.', { Ref: 'AWS::URLSuffix' }]] };
 
 /** The rotation log group's name: known before the group exists, unique per stack deployment. */
-const LOG_GROUP_NAME = {
-  'Fn::Join': ['', [
-    '/cdk-secure-config/rotation/Stack-AppUser-0A0EFAD5-',
-    { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] },
-  ]],
-};
+const LOG_GROUP_PREFIX = '/cdk-secure-config/rotation/Stack-AppUser-0A0EFAD5-';
+const STACK_UUID = { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] };
+const LOG_GROUP_NAME = { 'Fn::Join': ['', [LOG_GROUP_PREFIX, STACK_UUID]] };
 
 /** A PostgreSQL instance in a new VPC with one RotatingDbSecret on it. */
 function rotatedPostgres(overrides: Partial<RotatingDbSecretProps> = {}) {
@@ -270,7 +267,7 @@ describe('the rotation function', () => {
     template().hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
-  test('lets CloudWatch Logs use the key for the function's log group only, in any partition', () => {
+  test('lets CloudWatch Logs use the key for the log group of the function only, in any partition', () => {
     // GIVEN / WHEN
     const { template } = rotatedPostgres();
 
@@ -282,7 +279,7 @@ describe('the rotation function', () => {
           Condition: {
             ArnEquals: {
               'kms:EncryptionContext:aws:logs:arn': {
-                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:us-east-1:111122223333:log-group:', ...LOG_GROUP_NAME['Fn::Join'][1]]],
+                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:us-east-1:111122223333:log-group:${LOG_GROUP_PREFIX}`, STACK_UUID]],
               },
             },
           },

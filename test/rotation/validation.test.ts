@@ -183,8 +183,8 @@ describe('JavaScript and Python callers who omit a prop or pass the wrong type g
     ['DatabaseTarget.endpoint(undefined)', () => DatabaseTarget.endpoint(undefined as any), /`DatabaseTarget.endpoint\(options\)` must be DatabaseEndpointOptions, got: undefined/],
     ['an endpoint with port "5432"', () => DatabaseTarget.endpoint({ ...endpoint, port: '5432' as any }), /`port` must be a number, got: '5432'/],
     ['an endpoint without a security group', () => DatabaseTarget.endpoint({ host: 'db', port: 5432, vpc } as any), /`securityGroup` must be an ec2.ISecurityGroup, got: undefined/],
-  ])('%s', (_case, build, message) => {
-    expect(build).toThrow(message);
+  ])('%s', (_case, makeTarget, message) => {
+    expect(makeTarget).toThrow(message);
   });
 });
 
