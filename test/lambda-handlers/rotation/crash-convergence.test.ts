@@ -12,6 +12,12 @@ import { ROTATION_STEPS } from '../../../lambda-handlers/rotation/types';
 import { DbSecretValue } from '../../../src/private/rotation-contract';
 import { describeWithServices } from '../../support/services';
 
+/**
+ * Each case replays a whole rotation per external call (up to about 20 of them) against real
+ * servers: on a loaded machine that is longer than the suite-wide test timeout.
+ */
+const CONVERGENCE_TIMEOUT_MS = 600_000;
+
 type Strategy = 'single user' | 'alternating users' | 'alternating users, base user created by the first rotation';
 
 let privatePostgres: PrivatePostgres | undefined;
@@ -142,5 +148,5 @@ describeWithServices(['moto', 'postgres', 'mariadb'], 'rotation crash convergenc
         await fixture.dropDatabase(db);
       }
     }
-  });
+  }, CONVERGENCE_TIMEOUT_MS);
 });
