@@ -29,7 +29,7 @@ async function startTrap(): Promise<Trap> {
   let connections = 0;
   const server = net.createServer((socket) => {
     connections++;
-    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('data', (chunk) => chunks.push(Buffer.from(chunk)));
     socket.on('error', () => undefined);
     // Answers nothing a client could take for a server: plaintext, no TLS, no greeting.
     setTimeout(() => socket.destroy(), 200);
@@ -122,12 +122,11 @@ describeWithServices(['moto', 'postgres', 'mariadb'], 'rotation trust boundary a
 
     test('a secret asking for plaintext cannot turn TLS off: the rotation fails before any connection', async () => {
       // GIVEN a function configured for verify-full TLS to the listener (as if it were the database)
+      const secretId = await alternatingSecret(fixture(), { host: '127.0.0.1', port: trap.port, tls: TlsMode.DISABLE });
       const configuration: RotationConfiguration = {
         database: { engine: fixture().engine, host: '127.0.0.1', port: trap.port, dbname: db.dbname, tls: TlsMode.VERIFY_FULL },
-        masterSecretArn: undefined,
+        masterSecretArn: (await configurationOf(secretId)).masterSecretArn,
       };
-      const secretId = await alternatingSecret(fixture(), { host: '127.0.0.1', port: trap.port, tls: TlsMode.DISABLE });
-      configuration.masterSecretArn = (await configurationOf(secretId)).masterSecretArn;
       const driver = new RotationDriver(() => fixture().createAdapter(), undefined, configuration);
       const token = await beginRotation(secretId);
 
