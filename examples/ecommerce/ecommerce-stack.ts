@@ -210,7 +210,8 @@ export class EcommerceStack extends Stack {
     // Everything the function may read, in one managed policy on its role: the whole tree of
     // this environment (so not the other environment's) and the application user's secret.
     this.grant = new ReadOnlyConfigGrant(this, 'ApiConfigAccess', {
-      consumer: ConfigConsumer.lambdaFunction(this.apiFunction),
+      // The function holds an immutable reference to apiRole, which grants leave alone: name the role itself.
+      consumer: ConfigConsumer.lambdaFunction(this.apiFunction, apiRole),
       parameters: [{ tree: this.configTree }],
       secrets: [appUser.secret],
     });

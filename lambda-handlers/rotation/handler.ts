@@ -3,6 +3,7 @@
  * module (and everything it imports) never loads a driver.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { RotationConfiguration, rotationConfigurationFromEnv } from './configuration';
 import { PasswordPolicy, RotationLog, runRotationStep } from './steps';
 import { DatabaseAdapter, RotationEvent } from './types';
 import {
@@ -38,6 +39,8 @@ export interface RotationHandlerOptions {
   readonly createAdapter: () => DatabaseAdapter;
   readonly secretsManager?: Pick<SecretsManagerClient, 'send'>;
   readonly log?: RotationLog;
+  /** @default - read from the function's environment, as the construct set it */
+  readonly configuration?: RotationConfiguration;
 }
 
 export function createRotationHandler(options: RotationHandlerOptions): (event: RotationEvent) => Promise<void> {
@@ -57,6 +60,7 @@ export function createRotationHandler(options: RotationHandlerOptions): (event: 
         secretsManager,
         database: options.createAdapter(),
         passwordPolicy: passwordPolicyFromEnv(),
+        configuration: options.configuration ?? rotationConfigurationFromEnv(),
         redactor,
         log: safeLog,
       });

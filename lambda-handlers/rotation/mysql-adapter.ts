@@ -16,8 +16,11 @@ import { withoutSecret } from '../shared/redaction';
 
 export const ACCOUNT_HOST = '%';
 
-/** ER_ACCESS_DENIED_ERROR: wrong user name or password. */
-const LOGIN_REJECTED = new Set(['ER_ACCESS_DENIED_ERROR']);
+/**
+ * ER_ACCESS_DENIED_ERROR: wrong user name or password. MariaDB answers
+ * ER_ACCESS_DENIED_NO_PASSWORD_ERROR instead for some accounts that do not exist (yet).
+ */
+const LOGIN_REJECTED = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR']);
 
 interface MysqlError {
   readonly code?: string;
@@ -29,7 +32,8 @@ export function mysqlConnectionOptions(credentials: DbCredentials): ConnectionOp
   return {
     host: credentials.host,
     port: credentials.port,
-    database: credentials.dbname,
+    // No default database: logging in proves the password, and a user the first rotation has
+    // just created holds no privilege on the database yet, which MySQL requires to select it.
     user: credentials.username,
     password: credentials.password,
     connectTimeout: CONNECT_TIMEOUT_MS,
@@ -82,6 +86,17 @@ export class MysqlAdapter implements DatabaseAdapter {
       for (const grant of grantsForClone(lines, baseUser, cloneUser, ACCOUNT_HOST)) {
         await this.executeWithSecret(connection, grant, password, `copying a grant of '${baseUser}' to '${cloneUser}'`);
       }
+    });
+  }
+
+  public async ensureUser(master: DbCredentials, user: string, password: string): Promise<void> {
+    await this.withConnection(master, async (connection) => {
+      const account = `'${user}'@'${ACCOUNT_HOST}'`;
+      const create = connection.format('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, ACCOUNT_HOST, password]);
+      await this.executeWithSecret(connection, create, password, `creating ${account}`);
+      // A user that existed keeps its old password through CREATE USER IF NOT EXISTS.
+      const alter = connection.format('ALTER USER ?@? IDENTIFIED BY ?', [user, ACCOUNT_HOST, password]);
+      await this.executeWithSecret(connection, alter, password, `setting the password of ${account}`);
     });
   }
 

@@ -74,6 +74,23 @@ export class PostgresAdapter implements DatabaseAdapter {
     });
   }
 
+  public async ensureUser(master: DbCredentials, user: string, password: string): Promise<void> {
+    await this.withClient(master, async (client) => {
+      const exists = await this.query(client, 'SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1', [user]);
+      if (exists.rowCount === 0) {
+        const role = client.escapeIdentifier(user);
+        try {
+          await this.query(client, `CREATE ROLE ${role} WITH LOGIN PASSWORD ${client.escapeLiteral(scramSha256Verifier(password))}`);
+          return;
+        } catch (err) {
+          // Another run created it in between: set its password below.
+          if ((err as PgError).code !== DUPLICATE_OBJECT) throw new Error(`CREATE ROLE ${role} failed (SQLSTATE ${(err as PgError).code})`);
+        }
+      }
+      await this.alterPassword(client, user, password);
+    });
+  }
+
   public async testLogin(credentials: DbCredentials): Promise<void> {
     await this.withClient(credentials, async (client) => {
       await this.query(client, 'SELECT 1');

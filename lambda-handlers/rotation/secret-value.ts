@@ -8,8 +8,13 @@ import { DbSecretValue, SecretEngine, TlsMode } from '../../src/rotation/private
 const ENGINES = Object.values(SecretEngine) as string[];
 const TLS_MODES = Object.values(TlsMode) as string[];
 
-/** A parsed secret: its fields with defaults applied. */
-export interface DbSecret extends DbCredentials {
+/**
+ * A parsed secret. Its engine, host, port, dbname and tls are only compared with the function's
+ * configuration, never used to connect.
+ */
+export interface DbSecret extends Omit<DbCredentials, 'tls'> {
+  /** As stored: undefined when the secret does not say. */
+  readonly tls?: TlsMode;
   readonly masterarn?: string;
 }
 
@@ -57,8 +62,8 @@ export function parseDbSecret(secretString: string | undefined, label: string): 
     throw new Error(`${label}: \`port\` must be an integer from 1 to 65535, got: ${describeValue(fields.port)}`);
   }
 
-  const tls = fields.tls ?? TlsMode.VERIFY_FULL;
-  if (typeof tls !== 'string' || !TLS_MODES.includes(tls)) {
+  const tls = fields.tls;
+  if (tls !== undefined && (typeof tls !== 'string' || !TLS_MODES.includes(tls))) {
     throw new Error(`${label}: \`tls\` must be one of ${TLS_MODES.join(', ')}, got: ${describeValue(fields.tls)}`);
   }
 
@@ -74,7 +79,7 @@ export function parseDbSecret(secretString: string | undefined, label: string): 
     dbname: requireString(fields, 'dbname', label),
     username: requireString(fields, 'username', label),
     password,
-    tls: tls as TlsMode,
+    tls: tls as TlsMode | undefined,
     masterarn: masterarn as string | undefined,
   };
 }

@@ -17,7 +17,7 @@ export const ROTATION_STEPS: readonly RotationStep[] = ['createSecret', 'setSecr
 
 /** Everything needed to open one database session as one user. */
 export type DbCredentials = Pick<DbSecretValue, 'engine' | 'host' | 'port' | 'dbname' | 'username' | 'password'> & {
-  /** Resolved: the secret's `tls`, or verify-full when it has none. */
+  /** The construct's choice (`DATABASE_TLS`), never the secret's. */
   readonly tls: TlsMode;
 };
 
@@ -40,6 +40,11 @@ export interface DatabaseAdapter {
    * the privileges of `baseUser`. Safe to call again.
    */
   ensureCloneLike(master: DbCredentials, baseUser: string, cloneUser: string, password: string): Promise<void>;
+  /**
+   * Logged in as `master`, creates `user` with `password` (no privileges) if it does not exist,
+   * else sets its password to `password`. Safe to call again.
+   */
+  ensureUser(master: DbCredentials, user: string, password: string): Promise<void>;
   /** Logs in and runs a trivial query; throws when either fails. */
   testLogin(credentials: DbCredentials): Promise<void>;
 }

@@ -6,7 +6,13 @@
  * in the engine's catalogs (the adapters still quote every identifier). It also keeps
  * byte and character lengths equal, so one check covers PostgreSQL's byte limit.
  */
-import { CLONE_SUFFIX, IDENTIFIER_PATTERN as USERNAME_PATTERN, MAX_USERNAME_LENGTH, SecretEngine } from '../../src/rotation/private/contract';
+import {
+  CLONE_SUFFIX,
+  IDENTIFIER_PATTERN as USERNAME_PATTERN,
+  MAX_USERNAME_LENGTH,
+  reservedUsernameReason,
+  SecretEngine,
+} from '../../src/rotation/private/contract';
 
 /**
  * Throws unless `username` is valid for `engine`. The message names the property and the value
@@ -24,6 +30,15 @@ export function validateUsername(engine: SecretEngine, username: string, propert
       `\`${property}\` must be at most ${max} characters for ${engine}, got: '${username}' (${username.length} characters)`,
     );
   }
+  const reserved = reservedUsernameReason(engine, username);
+  if (reserved) {
+    throw new Error(`\`${property}\` must not be a user the ${engine} server keeps for itself (${reserved}), got: '${username}'`);
+  }
+}
+
+/** Whether two names may denote the same user: compared without case, to err on the safe side. */
+export function sameUsername(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 /** The user the alternating strategy starts from: the name without the clone suffix. */

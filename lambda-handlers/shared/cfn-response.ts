@@ -48,11 +48,46 @@ export interface CustomResourceResponse {
   readonly Data?: Record<string, string>;
 }
 
-/** CloudFormation rejects response bodies over 4 KiB; the reason is what gets cut. */
-export const MAX_REASON_LENGTH = 2_000;
+/** CloudFormation rejects a response body over 4,096 bytes. */
+export const MAX_RESPONSE_BYTES = 4_096;
+
+/** A reason longer than this many bytes of JSON is cut, whatever else the response holds. */
+export const MAX_REASON_BYTES = 2_000;
+
+const TRUNCATED = '... (truncated)';
+
+/** Bytes `text` takes inside a JSON string: UTF-8, with JSON's escapes. */
+function jsonBytes(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text)) - 2;
+}
+
+/**
+ * `text` cut to at most `maxBytes` bytes of JSON, never inside a character: a message in Japanese
+ * or with emoji takes up to 4 bytes a character, and an escaped control character 6.
+ */
+export function cutToJsonBytes(text: string, maxBytes: number): string {
+  if (jsonBytes(text) <= maxBytes) return text;
+  const budget = Math.max(0, maxBytes - jsonBytes(TRUNCATED));
+  let used = 0;
+  let end = 0;
+  for (const character of text) {
+    const size = jsonBytes(character);
+    if (used + size > budget) break;
+    used += size;
+    end += character.length;
+  }
+  return text.slice(0, end) + TRUNCATED;
+}
 
 export function truncateReason(reason: string): string {
-  return reason.length <= MAX_REASON_LENGTH ? reason : `${reason.slice(0, MAX_REASON_LENGTH - 15)}... (truncated)`;
+  return cutToJsonBytes(reason, MAX_REASON_BYTES);
+}
+
+/** The response with its reason cut so that the whole body fits CloudFormation's limit. */
+export function fitResponse(response: CustomResourceResponse): CustomResourceResponse {
+  if (response.Reason === undefined || Buffer.byteLength(JSON.stringify(response)) <= MAX_RESPONSE_BYTES) return response;
+  const withoutReason = Buffer.byteLength(JSON.stringify({ ...response, Reason: '' }));
+  return { ...response, Reason: cutToJsonBytes(response.Reason, MAX_RESPONSE_BYTES - withoutReason) };
 }
 
 export interface SendOptions {
@@ -69,7 +104,7 @@ export interface SendOptions {
  */
 export async function sendResponse(responseUrl: string, response: CustomResourceResponse, options: SendOptions = {}): Promise<void> {
   const attempts = options.attempts ?? 3;
-  const body = JSON.stringify(response);
+  const body = JSON.stringify(fitResponse(response));
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {

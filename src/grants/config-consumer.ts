@@ -12,9 +12,14 @@ export class ConfigConsumer {
    * A Lambda function: its execution role reads, the AWS Parameters and Secrets Lambda Extension
    * is attached (unless the grant says otherwise) and the granted paths and secret ARNs are passed
    * in environment variables.
+   *
+   * @param fn the function
+   * @param executionRole the role that receives the grant's policies, for a function built with
+   *   a `mutable: false` reference to a role of this app (so that aws-cdk-lib adds no inline
+   *   policy to it): grants never attach policies to an immutable role. @default - `fn`'s role
    */
-  public static lambdaFunction(fn: lambda.Function): ConfigConsumer {
-    return new ConfigConsumer(fn, fn, undefined);
+  public static lambdaFunction(fn: lambda.Function, executionRole?: iam.IRole): ConfigConsumer {
+    return new ConfigConsumer(executionRole ?? fn, fn, undefined);
   }
 
   /**

@@ -6,7 +6,7 @@
  * Managed rather than inline because the HIPAA, NIST 800-53 and PCI DSS rule packs reject inline
  * policies, and because named policies per identity are what a reviewer wants to read.
  */
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { GrantStatement } from './grant-statement';
@@ -24,11 +24,33 @@ export interface IamIdentity {
 }
 
 /**
+ * aws-cdk-lib's wrapper for a role imported with `mutable: false` (or made with
+ * `withoutPolicyUpdates()`): its owner manages its policies, so nothing may be attached to it.
+ */
+export function isImmutableRole(principal: iam.IPrincipal): boolean {
+  return (principal.constructor as { PROPERTY_INJECTION_ID?: string }).PROPERTY_INJECTION_ID === 'aws-cdk-lib.aws-iam.ImmutableRole';
+}
+
+/**
+ * Grants to an immutable role are dropped, as aws-cdk-lib drops them; the warning names the role
+ * and the permissions its owner must give it for the grant to work.
+ */
+export function warnImmutableGrantee(principal: iam.IPrincipal, statements: GrantStatement[]): void {
+  if (!isImmutableRole(principal) || statements.length === 0) return;
+  const role = principal as unknown as iam.IRole;
+  const actions = [...new Set(statements.flatMap((statement) => statement.actions))].sort();
+  Annotations.of(role).addWarningV2('cdk-secure-config:immutableRoleNotGranted',
+    `${role.node.path} was imported with \`mutable: false\`: cdk-secure-config attached no policy to it. ` +
+    `Its owner must allow ${actions.join(', ')} on the granted resources (${statements.length} statements) for the grant to work`);
+}
+
+/**
  * The IAM identity behind `principal`; undefined when it has none in this app (a service
- * principal, say, or an imported function without a role).
+ * principal, say, or an imported function without a role) or must not be given policies (an
+ * immutable role).
  */
 export function iamIdentityOf(principal: iam.IPrincipal): IamIdentity | undefined {
-  if (!Construct.isConstruct(principal)) return undefined;
+  if (!Construct.isConstruct(principal) || isImmutableRole(principal)) return undefined;
   if ('roleArn' in principal && 'roleName' in principal) {
     return { scope: principal, attach: (policy) => policy.attachToRole(principal as unknown as iam.IRole) };
   }
@@ -52,13 +74,16 @@ export interface StatementsGrant {
 /**
  * Grants `statements` (at least one) to `grantee`: into the managed policy `policyFor` returns
  * for its identity (created or found, and attached to the identity), or through the principal's
- * own policy when it has no identity in this app.
+ * own policy when it has no identity in this app. An immutable role gets no policy, only a
+ * warning; the returned grant records the statements, as aws-cdk-lib's own grants to such a
+ * role do.
  */
 export function grantStatements(
   grantee: iam.IGrantable,
   statements: GrantStatement[],
   policyFor: (identity: IamIdentity) => iam.ManagedPolicy,
 ): StatementsGrant {
+  warnImmutableGrantee(grantee.grantPrincipal, statements);
   const identity = iamIdentityOf(grantee.grantPrincipal);
   const policy = identity ? policyFor(identity) : undefined;
   const target: iam.IGrantable = policy

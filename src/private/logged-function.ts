@@ -13,7 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
-import { HostSuffix, regionalServiceName } from './service-names';
+import { regionalServiceName } from './service-names';
 
 /** Which log groups the key policy lets CloudWatch Logs encrypt with the key. */
 export interface LogsKeyAccess {
@@ -28,13 +28,6 @@ export interface LogsKeyAccess {
    * cannot be named in the policy of the key it depends on)
    */
   readonly logGroupName?: string;
-
-  /**
-   * How the CloudWatch Logs service principal's host name ends.
-   *
-   * @default HostSuffix.URL_SUFFIX
-   */
-  readonly principalHostSuffix?: HostSuffix;
 }
 
 /** Adds the key-policy statement that lets CloudWatch Logs use `key` for the log groups `access` names. */
@@ -45,7 +38,7 @@ export function allowLogsToUseKey(key: kms.IKey, access: LogsKeyAccess): void {
     : stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: access.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   key.addToResourcePolicy(new iam.PolicyStatement({
     sid: access.sid,
-    principals: [new iam.ServicePrincipal(regionalServiceName(key, 'logs', access.principalHostSuffix))],
+    principals: [new iam.ServicePrincipal(regionalServiceName(key, 'logs'))],
     actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
     resources: ['*'],
     conditions: {

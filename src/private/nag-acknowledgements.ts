@@ -39,8 +39,8 @@ export function acknowledgeWildcardResources(policy: IConstruct, resourceArns: s
   acknowledgeFindings(policy, [...wildcards].sort().map((arn) => `AwsSolutions-IAM5[Resource::${arn}]`), reason);
 }
 
-/** Reasons for the Lambda rules that do not fit a function AWS invokes synchronously. */
-export interface SynchronousFunctionReasons {
+/** Reasons for the Lambda rules that do not fit a function only an AWS service invokes. */
+export interface FunctionRuleReasons {
   /** Why a dead-letter queue cannot apply. */
   readonly deadLetterQueue: string;
   /** Why reserved concurrency is not set. */
@@ -50,7 +50,7 @@ export interface SynchronousFunctionReasons {
 }
 
 /** The dead-letter, concurrency (and VPC) rules of the five packs, with the caller's reasons. */
-export function acknowledgeSynchronousFunction(fn: IConstruct, reasons: SynchronousFunctionReasons): void {
+export function acknowledgeFunctionRules(fn: IConstruct, reasons: FunctionRuleReasons): void {
   Validations.of(fn).acknowledge(
     { id: 'HIPAA.Security-LambdaDLQ', reason: reasons.deadLetterQueue },
     { id: 'NIST.800.53.R5-LambdaDLQ', reason: reasons.deadLetterQueue },

@@ -11,7 +11,10 @@ export function secretPolicyArn(secret: secretsmanager.ISecret): string {
   return secret.secretFullArn ?? `${secret.secretArn}-??????`;
 }
 
-/** `kms:ViaService` condition limiting a key grant to calls Secrets Manager makes in this region. */
+/**
+ * `kms:ViaService` condition limiting a key grant to calls Secrets Manager makes in this region;
+ * the URL suffix differs by partition (`amazonaws.com.cn` in the China regions).
+ */
 export function viaSecretsManager(scope: secretsmanager.ISecret): Record<string, Record<string, unknown>> {
   return { StringEquals: { 'kms:ViaService': secretsManagerServiceName(scope) } };
 }

@@ -2,6 +2,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { DatabaseEngine } from './database-engine';
 import { engineFromRdsEngineType } from './private/engines';
+import { masterUsernameOfDatabase } from './private/master-user';
+import { requireObject, requireType } from './private/validation';
 
 /**
  * A database reached at a host and port, outside Amazon RDS or not managed by this app.
@@ -54,6 +56,13 @@ export interface DatabaseTargetConfig {
    * @default - the VPC's default selection: its private subnets
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * The database's master user name, when known at synth time; RotatingDbSecret refuses to
+   * rotate it as an application user.
+   *
+   * @default - unknown
+   */
+  readonly masterUsername?: string;
 }
 
 /**
@@ -66,12 +75,14 @@ export abstract class DatabaseTarget {
    * when it has one, the VPC from the instance when this app created it.
    */
   public static instance(instance: rds.IDatabaseInstance): DatabaseTarget {
+    requireObject(instance, 'DatabaseTarget.instance(instance)', 'an rds.IDatabaseInstance', 'dbInstanceEndpointAddress');
     return new ConfiguredTarget({
       host: instance.dbInstanceEndpointAddress,
       port: instance.instanceEndpoint.port,
       connections: instance.connections,
       engine: engineFromRdsEngineType(instance.engine?.engineType),
       vpc: vpcOf(instance),
+      masterUsername: masterUsernameOfDatabase(instance),
     });
   }
 
@@ -81,12 +92,14 @@ export abstract class DatabaseTarget {
    * cluster when this app created it.
    */
   public static cluster(cluster: rds.IDatabaseCluster): DatabaseTarget {
+    requireObject(cluster, 'DatabaseTarget.cluster(cluster)', 'an rds.IDatabaseCluster', 'clusterEndpoint');
     return new ConfiguredTarget({
       host: cluster.clusterEndpoint.hostname,
       port: cluster.clusterEndpoint.port,
       connections: cluster.connections,
       engine: engineFromRdsEngineType(cluster.engine?.engineType),
       vpc: vpcOf(cluster),
+      masterUsername: masterUsernameOfDatabase(cluster),
     });
   }
 
@@ -95,6 +108,11 @@ export abstract class DatabaseTarget {
    * `engine` prop is required with this target.
    */
   public static endpoint(options: DatabaseEndpointOptions): DatabaseTarget {
+    requireObject(options, 'DatabaseTarget.endpoint(options)', 'DatabaseEndpointOptions');
+    requireType(options.host, 'host', 'string');
+    requireType(options.port, 'port', 'number');
+    requireObject(options.vpc, 'vpc', 'an ec2.IVpc', 'vpcId');
+    requireObject(options.securityGroup, 'securityGroup', 'an ec2.ISecurityGroup', 'securityGroupId');
     return new ConfiguredTarget({
       host: options.host,
       port: options.port,

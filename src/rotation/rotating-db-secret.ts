@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -20,16 +20,15 @@ import {
   acknowledgeRotationPolicy,
 } from './private/acknowledgements';
 import { rotationErrorsAlarm, rotationFailedRule } from './private/alerts';
-import { RDS_CA_BUNDLE, ROTATION_ENV } from './private/contract';
+import { RDS_CA_BUNDLE, ROTATION_ENV, TlsMode } from './private/contract';
 import { engineFacts } from './private/engines';
 import { RotationMysqlFunction } from './private/mysql-function';
-import { rotationStatements } from './private/permissions';
+import { rotationLogGroupName, rotationStatements } from './private/permissions';
 import { RotationPostgresFunction } from './private/postgres-function';
 import { ResolvedSettings, resolveSettings } from './private/settings';
 import { validatePublishPrefix } from './private/validation';
 import { secretsManagerEndpointFor } from './private/vpc-endpoint';
 import { readStatements } from '../private/read-access';
-import { HostSuffix } from '../private/service-names';
 
 /**
  * A database user's credentials in Secrets Manager, rotated on a schedule.
@@ -72,8 +71,14 @@ export interface RotatingDbSecretProps {
    * generates at deployment. Until it does, rotations fail and are retried at each schedule; set
    * `rotateImmediatelyOnUpdate: false` to skip the rotation at deployment.
    *
-   * Alternating users: the master secret's user creates `<username>_clone` at the first rotation,
-   * and the secret's `username` then alternates between the two.
+   * Alternating users: nothing needs to exist but the master user. At the first rotation the
+   * master secret's user creates `<username>` with the password Secrets Manager generated (or
+   * sets that password if the user exists but does not log in with it), then creates
+   * `<username>_clone` with the privileges of `<username>`; the secret's `username` then
+   * alternates between the two. A user created this way holds no privileges: grant them to
+   * `<username>`, and the clone gets them at the next rotation (PostgreSQL: at once).
+   *
+   * Must not be a name the engine or Amazon RDS reserves, nor the master's user name.
    */
   readonly username: string;
 
@@ -103,9 +108,19 @@ export interface RotatingDbSecretProps {
   readonly masterSecret?: secretsmanager.ISecret;
 
   /**
+   * Connect to the database without TLS. Only for databases outside RDS that cannot offer TLS:
+   * passwords, the master's included, then cross the network in plaintext. The secret's own
+   * `tls` field cannot turn TLS off; it is refused when it differs from this choice.
+   *
+   * @default false - TLS with the certificate and host name verified against the trusted
+   * certificate authorities, the Amazon RDS ones included
+   */
+  readonly insecurePlaintextConnections?: boolean;
+
+  /**
    * The customer-managed key that encrypts the secret and the rotation function's logs. A key of
-   * this app gets a key-policy statement letting CloudWatch Logs of this account and region use
-   * it; an imported key's policy must already allow that.
+   * this app gets a key-policy statement letting CloudWatch Logs use it for the rotation
+   * function's log group only; an imported key's policy must already allow that.
    *
    * @default - a new key with automatic rotation on, kept on stack deletion per `removalPolicy`
    */
@@ -319,15 +334,16 @@ export class RotatingDbSecret extends RotatingDbSecretBase implements IRotatingD
     this.strategy = settings.strategy;
 
     // Created in this order so that the key policy lists the Logs statement before the secret's.
-    this.encryptionKey = this.keyFor(props.encryptionKey, settings);
+    const logGroupName = rotationLogGroupName(this);
+    this.encryptionKey = this.keyFor(props.encryptionKey, settings, logGroupName);
     const secret = this.createSecret(props, settings);
     this.secret = secret;
-    const parts = this.createFunctionParts(props, settings, secret);
+    const parts = this.createFunctionParts(props, settings, secret, logGroupName);
 
     const network = this.createNetwork(props, settings);
     this.connections = new ec2.Connections({ securityGroups: [network.securityGroup] });
 
-    const fn = this.createRotationFunction(settings, parts, network.securityGroup);
+    const fn = this.createRotationFunction(settings, parts, network.securityGroup, props.masterSecret);
     this.rotationFunction = fn;
     this.scheduleRotation(props, settings, { secret, fn, policy: parts.policy, network });
 
@@ -340,15 +356,15 @@ export class RotatingDbSecret extends RotatingDbSecretBase implements IRotatingD
   }
 
   /** The given key or a new one; either way CloudWatch Logs may encrypt the function's logs with it. */
-  private keyFor(given: kms.IKey | undefined, settings: ResolvedSettings): kms.IKey {
+  private keyFor(given: kms.IKey | undefined, settings: ResolvedSettings, logGroupName: string): kms.IKey {
     const key = given ?? new kms.Key(this, 'Key', {
       description: `Encrypts the database secret ${this.node.path} and its rotation logs`,
       enableKeyRotation: true,
       removalPolicy: settings.removalPolicy,
     });
-    // The log group's name is generated, so the key policy cannot name it: any group of the
-    // account and region may use the key through Logs.
-    allowLogsToUseKey(key, { sid: 'AllowCloudWatchLogsOfThisAccount', principalHostSuffix: HostSuffix.LITERAL_AMAZONAWS_COM });
+    // The log group's name is chosen before the group exists, so the key policy names that one
+    // group: no other log group of the account may use the key through Logs.
+    allowLogsToUseKey(key, { sid: 'AllowCloudWatchLogsOfRotationLogGroup', logGroupName });
     return key;
   }
 
@@ -376,9 +392,15 @@ export class RotatingDbSecret extends RotatingDbSecretBase implements IRotatingD
   }
 
   /** The function's log group, role and least-privilege managed policy. */
-  private createFunctionParts(props: RotatingDbSecretProps, settings: ResolvedSettings, secret: secretsmanager.ISecret): LoggedFunctionParts {
+  private createFunctionParts(
+    props: RotatingDbSecretProps,
+    settings: ResolvedSettings,
+    secret: secretsmanager.ISecret,
+    logGroupName: string,
+  ): LoggedFunctionParts {
     const parts = loggedFunctionParts(this, {
       logKey: this.encryptionKey,
+      logGroupName,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       logRemovalPolicy: settings.removalPolicy,
       roleId: 'Role',
@@ -404,7 +426,12 @@ export class RotatingDbSecret extends RotatingDbSecretBase implements IRotatingD
   }
 
   /** The bundled handler for the engine, arm64, in the database's VPC. */
-  private createRotationFunction(settings: ResolvedSettings, parts: LoggedFunctionParts, securityGroup: ec2.ISecurityGroup): lambda.Function {
+  private createRotationFunction(
+    settings: ResolvedSettings,
+    parts: LoggedFunctionParts,
+    securityGroup: ec2.ISecurityGroup,
+    masterSecret: secretsmanager.ISecret | undefined,
+  ): lambda.Function {
     const functionProps = {
       description: `Rotates the database secret ${this.node.path} (cdk-secure-config)`,
       role: parts.functionRole,
@@ -420,8 +447,20 @@ export class RotatingDbSecret extends RotatingDbSecretBase implements IRotatingD
         [ROTATION_ENV.PASSWORD_LENGTH]: String(settings.passwordLength),
         [ROTATION_ENV.EXCLUDE_CHARACTERS]: settings.excludeCharacters,
         [ROTATION_ENV.EXTRA_CA_CERTS]: RDS_CA_BUNDLE,
+        // Where credentials may go: the handler refuses a secret that names anything else.
+        [ROTATION_ENV.DATABASE_ENGINE]: engineFacts(settings.engine).secretEngine,
+        [ROTATION_ENV.DATABASE_HOST]: settings.target.host,
+        [ROTATION_ENV.DATABASE_PORT]: Token.isUnresolved(settings.target.port) ? Token.asString(settings.target.port) : String(settings.target.port),
+        [ROTATION_ENV.DATABASE_NAME]: settings.databaseName,
+        [ROTATION_ENV.DATABASE_TLS]: settings.tls,
+        ...(masterSecret ? { [ROTATION_ENV.MASTER_SECRET_ARN]: masterSecret.secretArn } : {}),
       },
     };
+    if (settings.tls === TlsMode.DISABLE) {
+      Annotations.of(this).addWarningV2('cdk-secure-config:plaintextDatabaseConnections',
+        `${this.node.path} rotates over plaintext connections (insecurePlaintextConnections: true): ` +
+        "the user's and the master's passwords cross the network unencrypted");
+    }
     const fn = settings.engine === DatabaseEngine.POSTGRES
       ? new RotationPostgresFunction(this, 'RotationFunction', functionProps)
       : new RotationMysqlFunction(this, 'RotationFunction', functionProps);
@@ -444,7 +483,7 @@ export class RotatingDbSecret extends RotatingDbSecretBase implements IRotatingD
     const invokePermission = new lambda.CfnPermission(this, 'SecretsManagerInvoke', {
       action: 'lambda:InvokeFunction',
       functionName: fn.functionArn,
-      principal: 'secretsmanager.amazonaws.com',
+      principal: iam.ServicePrincipal.servicePrincipalName('secretsmanager.amazonaws.com'),
       sourceAccount: Stack.of(this).account,
       sourceArn: secret.secretArn,
     });

@@ -97,7 +97,7 @@ describe('ReadOnlyConfigGrant policy statements', () => {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: stack.resolve(key.keyArn),
-        Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } },
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', [`secretsmanager.${REGION}.`, { Ref: 'AWS::URLSuffix' }]] } } },
       },
     ]);
   });
@@ -663,7 +663,7 @@ describe('ReadOnlyConfigGrant for other consumers', () => {
     expect(grantPolicies(stack)[0].roles).toEqual(['reader']);
   });
 
-  test('attaches the policy by name to an imported role that takes no policy updates', () => {
+  test('attaches nothing to an imported role that takes no policy updates, and warns naming it', () => {
     // GIVEN
     const stack = stackWithEnv();
     const imported = iam.Role.fromRoleArn(stack, 'Imported', `arn:aws:iam::${ACCOUNT}:role/locked`, { mutable: false });
@@ -672,7 +672,21 @@ describe('ReadOnlyConfigGrant for other consumers', () => {
     new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.grantable(imported), parameters: [{ tree: prodTree(stack) }] });
 
     // THEN
-    expect(grantPolicies(stack)[0].roles).toEqual(['locked']);
+    expect(grantPolicies(stack)).toEqual([]);
+    Annotations.fromStack(stack).hasWarning('/Stack/Imported', Match.stringLikeRegexp('imported with `mutable: false`'));
+  });
+
+  test('attaches the policy to the role named for a function that holds an immutable reference to it', () => {
+    // GIVEN
+    const stack = stackWithEnv();
+    const executionRole = new iam.Role(stack, 'ExecutionRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const fn = nodeFunction(stack, 'Fn', undefined, { role: iam.Role.fromRoleArn(stack, 'Reference', executionRole.roleArn, { mutable: false }) });
+
+    // WHEN
+    new ReadOnlyConfigGrant(stack, 'Grant', { consumer: ConfigConsumer.lambdaFunction(fn, executionRole), parameters: [{ tree: prodTree(stack) }] });
+
+    // THEN
+    expect(grantPolicies(stack)[0].roles).toEqual([{ Ref: stack.getLogicalId(executionRole.node.defaultChild as iam.CfnRole) }]);
   });
 
   test('creates no managed policy for a principal that is no IAM identity of the app', () => {

@@ -53,6 +53,13 @@ describe('SecureParameterTree compliance packs', () => {
       ['RepresentativeStack/Consumer/SecureConfigReadPolicy', `AwsSolutions-IAM5[Resource::${ssmArn('/ecommerce/prod/db/*')}]`],
     ]);
     expect(acknowledged.filter(({ reason }) => reason.length < 40)).toEqual([]);
+    // CloudFormation invokes custom-resource functions asynchronously: no reason may say otherwise.
+    const deadLetterReasons = acknowledged.filter(({ rule }) => rule.endsWith('-LambdaDLQ')).map(({ reason }) => reason);
+    expect(deadLetterReasons).toHaveLength(3);
+    for (const reason of deadLetterReasons) {
+      expect(reason).toMatch(/^CloudFormation invokes the reconciler asynchronously\./);
+      expect(reason).not.toMatch(/\bsynchronously/);
+    }
   });
 });
 

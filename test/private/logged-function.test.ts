@@ -3,7 +3,6 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { allowLogsToUseKey, loggedFunctionParts, writeOwnLogsStatement } from '../../src/private/logged-function';
-import { HostSuffix } from '../../src/private/service-names';
 
 function stackWithKey() {
   const stack = new Stack(new App(), 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -35,14 +34,14 @@ describe('the logged-function recipe', () => {
     const { stack, key } = stackWithKey();
 
     // WHEN
-    allowLogsToUseKey(key, { sid: 'AnyGroup', principalHostSuffix: HostSuffix.LITERAL_AMAZONAWS_COM });
+    allowLogsToUseKey(key, { sid: 'AnyGroup' });
 
     // THEN
     Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([Match.objectLike({
           Sid: 'AnyGroup',
-          Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
+          Principal: { Service: { 'Fn::Join': ['', ['logs.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] } },
           Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:111111111111:log-group:*']] } } },
         })]),
       },

@@ -42,7 +42,7 @@ describe('readStatements, the one builder of read statements', () => {
       {
         actions: ['kms:Decrypt'],
         resourceArns: [stack.resolve(secretKey.keyArn)],
-        conditions: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
+        conditions: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.us-east-1.', { Ref: 'AWS::URLSuffix' }]] } } },
       },
     ]);
   });

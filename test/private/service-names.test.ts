@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { HostSuffix, regionalServiceName, secretsManagerServiceName, ssmServiceName } from '../../src/private/service-names';
+import { regionalServiceName, secretsManagerServiceName, ssmServiceName } from '../../src/private/service-names';
 
 function stackIn(region: string): Stack {
   return new Stack(new App(), 'Stack', { env: { account: '111111111111', region } });
@@ -17,23 +17,12 @@ describe('regional service names', () => {
     expect(name).toEqual({ 'Fn::Join': ['', ['logs.cn-north-1.', { Ref: 'AWS::URLSuffix' }]] });
   });
 
-  test('end with a literal amazonaws.com only when asked to', () => {
-    // GIVEN
-    const stack = stackIn('eu-west-1');
-
-    // WHEN
-    const name = regionalServiceName(stack, 'logs', HostSuffix.LITERAL_AMAZONAWS_COM);
-
-    // THEN
-    expect(name).toBe('logs.eu-west-1.amazonaws.com');
-  });
-
-  test('name Parameter Store by URL suffix and Secrets Manager by the literal its grants were first written with', () => {
+  test('name Parameter Store and Secrets Manager by the URL suffix of the partition', () => {
     // GIVEN
     const stack = stackIn('eu-west-1');
 
     // THEN
     expect(stack.resolve(ssmServiceName(stack))).toEqual({ 'Fn::Join': ['', ['ssm.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] });
-    expect(secretsManagerServiceName(stack)).toBe('secretsmanager.eu-west-1.amazonaws.com');
+    expect(stack.resolve(secretsManagerServiceName(stack))).toEqual({ 'Fn::Join': ['', ['secretsmanager.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] });
   });
 });

@@ -1,6 +1,7 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { externalEndpoint, stackWithVpc } from './fixtures';
+import { rotationConfigurationFromEnv } from '../../lambda-handlers/rotation/configuration';
 import { passwordPolicyFromEnv } from '../../lambda-handlers/rotation/handler';
 import { parseDbSecret } from '../../lambda-handlers/rotation/secret-value';
 import { validateUsername as validateHandlerUsername } from '../../lambda-handlers/rotation/usernames';
@@ -53,7 +54,7 @@ describe('the handler reads what the construct writes', () => {
       dbname: 'shop',
       username: 'app',
       password: 'generated-by-secrets-manager',
-      tls: 'verify-full',
+      tls: undefined,
       masterarn: undefined,
     });
   });
@@ -95,6 +96,28 @@ describe('the handler reads what the construct writes', () => {
     expect(policy).toEqual(expected);
   });
 
+  test('the database, TLS mode and master secret in the environment are the ones the handler connects with', () => {
+    // GIVEN
+    const { environment } = synthesize();
+
+    // WHEN
+    const configuration = rotationConfigurationFromEnv(environment);
+
+    // THEN
+    expect(configuration).toEqual({
+      database: { engine: 'mariadb', host: 'db.internal.example', port: 3306, dbname: 'shop', tls: 'verify-full' },
+      masterSecretArn: undefined,
+    });
+  });
+
+  test('plaintext is a construct prop, announced by a warning', () => {
+    // GIVEN
+    const { environment, stack } = synthesize({ insecurePlaintextConnections: true });
+
+    // WHEN / THEN
+    expect(rotationConfigurationFromEnv(environment).database.tls).toBe('disable');
+    Annotations.fromStack(stack).hasWarning('/Stack/AppUser', Match.stringLikeRegexp('plaintext connections'));
+  });
   test.each([PASSWORD_LENGTH.min, PASSWORD_LENGTH.max])('the handler applies the construct\'s limit passwordLength %d', (passwordLength) => {
     // GIVEN
     const { environment } = synthesize({ passwordLength });
@@ -137,5 +160,20 @@ describe('both sides check user names against the same engine limits', () => {
     expect(() => construct(longest)).not.toThrow();
     expect(() => validateHandlerUsername(secretEngine, tooLong)).toThrow(/must be at most/);
     expect(() => construct(tooLong)).toThrow(/`username` must be at most/);
+  });
+});
+
+describe('the handler refuses an environment it cannot trust', () => {
+  const complete = {
+    DATABASE_ENGINE: 'postgres', DATABASE_HOST: 'db.internal', DATABASE_PORT: '5432', DATABASE_NAME: 'shop', DATABASE_TLS: 'verify-full',
+  };
+
+  test.each<[string, Record<string, string | undefined>, RegExp]>([
+    ['no host', { DATABASE_HOST: undefined }, /must set `DATABASE_HOST` \(deploy it with RotatingDbSecret\), got: no value/],
+    ['a TLS mode the handler does not know', { DATABASE_TLS: 'prefer' }, /`DATABASE_TLS` must be one of verify-full, disable, got: 'prefer'/],
+    ['a port that is not a number', { DATABASE_PORT: '54x' }, /`DATABASE_PORT` must be an integer from 1 to 65535, got: '54x'/],
+    ['an engine the handler does not know', { DATABASE_ENGINE: 'oracle' }, /`DATABASE_ENGINE` must be one of postgres, mysql, mariadb, got: 'oracle'/],
+  ])('%s', (_case, overrides, message) => {
+    expect(() => rotationConfigurationFromEnv({ ...complete, ...overrides })).toThrow(message);
   });
 });

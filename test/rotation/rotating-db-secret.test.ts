@@ -13,6 +13,14 @@ import { DEFAULT_EXCLUDE_CHARACTERS, RDS_CA_BUNDLE } from '../../src/rotation/pr
 import { RotationMysqlFunction } from '../../src/rotation/private/mysql-function';
 import { RotationPostgresFunction } from '../../src/rotation/private/postgres-function';
 
+/** `secretsmanager.<region>.<URL suffix>`: the suffix differs by partition. */
+const VIA_SECRETS_MANAGER = { 'Fn::Join': ['', ['secretsmanager.us-east-1.', { Ref: 'AWS::URLSuffix' }]] };
+
+/** The rotation log group's name: known before the group exists, unique per stack deployment. */
+const LOG_GROUP_PREFIX = '/cdk-secure-config/rotation/Stack-AppUser-0A0EFAD5-';
+const STACK_UUID = { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] };
+const LOG_GROUP_NAME = { 'Fn::Join': ['', [LOG_GROUP_PREFIX, STACK_UUID]] };
+
 /** A PostgreSQL instance in a new VPC with one RotatingDbSecret on it. */
 function rotatedPostgres(overrides: Partial<RotatingDbSecretProps> = {}) {
   const { app, stack, vpc } = stackWithVpc();
@@ -243,6 +251,7 @@ describe('the rotation function', () => {
     // THEN
     const logGroup = onlyResource(template(), 'AWS::Logs::LogGroup');
     expect(logGroup.Properties).toEqual({
+      LogGroupName: LOG_GROUP_NAME,
       RetentionInDays: 365,
       KmsKeyId: { 'Fn::GetAtt': [ref(rotating.encryptionKey.node.defaultChild as CfnElement), 'Arn'] },
     });
@@ -258,7 +267,7 @@ describe('the rotation function', () => {
     template().hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
-  test('lets CloudWatch Logs of this account and region use the key', () => {
+  test('lets CloudWatch Logs use the key for the log group of the function only, in any partition', () => {
     // GIVEN / WHEN
     const { template } = rotatedPostgres();
 
@@ -266,17 +275,21 @@ describe('the rotation function', () => {
     template().hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([Match.objectLike({
-          Principal: { Service: 'logs.us-east-1.amazonaws.com' },
+          Principal: { Service: { 'Fn::Join': ['', ['logs.us-east-1.', { Ref: 'AWS::URLSuffix' }]] } },
           Condition: {
-            ArnLike: {
+            ArnEquals: {
               'kms:EncryptionContext:aws:logs:arn': {
-                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:us-east-1:111122223333:log-group:*']],
+                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:us-east-1:111122223333:log-group:${LOG_GROUP_PREFIX}`, STACK_UUID]],
               },
             },
           },
         })]),
       },
     });
+    // and no statement lets CloudWatch Logs use it for any other log group
+    const key = onlyResource(template(), 'AWS::KMS::Key');
+    const forLogs = key.Properties.KeyPolicy.Statement.filter((statement: any) => statement.Principal.Service);
+    expect(forLogs).toHaveLength(1);
   });
 
   test('is created after its managed policy, which holds its network-interface permissions', () => {
@@ -317,7 +330,7 @@ describe('the rotation role', () => {
         Effect: 'Allow',
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
-        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
+        Condition: { StringEquals: { 'kms:ViaService': VIA_SECRETS_MANAGER } },
       },
       {
         Sid: 'AttachToVpc',
@@ -376,7 +389,7 @@ describe('the rotation role', () => {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: { 'Fn::GetAtt': [ref(masterKey), 'Arn'] },
-        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
+        Condition: { StringEquals: { 'kms:ViaService': VIA_SECRETS_MANAGER } },
       },
     ]);
   });
@@ -620,7 +633,7 @@ describe('grantRead', () => {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: keyArn,
-        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
+        Condition: { StringEquals: { 'kms:ViaService': VIA_SECRETS_MANAGER } },
       },
     ]);
   });
@@ -645,7 +658,7 @@ describe('grantRead', () => {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: { 'Fn::GetAtt': [ref(rotating.encryptionKey.node.defaultChild as CfnElement), 'Arn'] },
-        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
+        Condition: { StringEquals: { 'kms:ViaService': VIA_SECRETS_MANAGER } },
       },
     ]);
     template().resourceCountIs('AWS::IAM::Policy', 0);

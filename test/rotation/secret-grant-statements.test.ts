@@ -6,6 +6,9 @@ import { secretPolicyArn, secretReadStatements } from '../../src/private/secret-
 import { DatabaseEngine } from '../../src/rotation';
 import { engineFromRdsEngineType } from '../../src/rotation/private/engines';
 
+/** `secretsmanager.<region>.<URL suffix>`: the suffix differs by partition. */
+const VIA_SECRETS_MANAGER = { 'Fn::Join': ['', ['secretsmanager.us-east-1.', { Ref: 'AWS::URLSuffix' }]] };
+
 describe('secretReadStatements', () => {
   test('reads the value and metadata of the secret, and decrypts its key through Secrets Manager only', () => {
     // GIVEN
@@ -22,7 +25,7 @@ describe('secretReadStatements', () => {
       {
         actions: ['kms:Decrypt'],
         resourceArns: [{ 'Fn::GetAtt': ['Key961B73FD', 'Arn'] }],
-        conditions: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
+        conditions: { StringEquals: { 'kms:ViaService': VIA_SECRETS_MANAGER } },
       },
     ]);
   });

@@ -4,15 +4,16 @@
  * ARN at a time, so that any other wildcard still raises AwsSolutions-IAM5.
  */
 import { IConstruct } from 'constructs';
-import { acknowledgeSynchronousFunction, acknowledgeWildcardResources } from '../../private/nag-acknowledgements';
+import { acknowledgeFunctionRules, acknowledgeWildcardResources } from '../../private/nag-acknowledgements';
 
 const PATH_WILDCARD_REASON =
   "'<path>/*' is the tree's own hierarchy (never '<path>*', which would match sibling paths); "
   + "ssm:DescribeParameters accepts no resource but '*'.";
 
-const SYNCHRONOUS_INVOKE_REASON =
-  'CloudFormation invokes the reconciler synchronously and records a failure as a failed resource; '
-  + 'a dead-letter queue only receives asynchronous invocations.';
+const DEAD_LETTER_REASON =
+  'CloudFormation invokes the reconciler asynchronously. The reconciler reports every outcome, failures included, '
+  + "to CloudFormation's response URL before its deadline, and Lambda retries an invocation that crashed; "
+  + 'a dead-letter queue would only collect custom-resource events that nothing can answer any more.';
 
 const CONCURRENCY_REASON =
   'CloudFormation invokes the reconciler once per tree operation, and it bounds its own SSM concurrency. '
@@ -29,8 +30,8 @@ export function acknowledgePathWildcards(policy: IConstruct, resourceArns: strin
 
 /** Lambda rules that do not apply to a custom-resource handler calling AWS APIs only. */
 export function acknowledgeReconcilerFunction(fn: IConstruct): void {
-  acknowledgeSynchronousFunction(fn, {
-    deadLetterQueue: SYNCHRONOUS_INVOKE_REASON,
+  acknowledgeFunctionRules(fn, {
+    deadLetterQueue: DEAD_LETTER_REASON,
     concurrency: CONCURRENCY_REASON,
     outsideVpc: OUTSIDE_VPC_REASON,
   });

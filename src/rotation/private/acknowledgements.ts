@@ -4,7 +4,7 @@
  */
 import { Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { acknowledgeSynchronousFunction } from '../../private/nag-acknowledgements';
+import { acknowledgeFunctionRules } from '../../private/nag-acknowledgements';
 
 const WILDCARD_ACTIONS_REASON =
   "Only secretsmanager:GetRandomPassword and Lambda's VPC network-interface actions use '*': "
@@ -27,7 +27,7 @@ export function acknowledgeRotationPolicy(policy: IConstruct): void {
 }
 
 export function acknowledgeRotationFunction(fn: IConstruct): void {
-  acknowledgeSynchronousFunction(fn, { deadLetterQueue: SYNCHRONOUS_INVOKE_REASON, concurrency: CONCURRENCY_REASON });
+  acknowledgeFunctionRules(fn, { deadLetterQueue: SYNCHRONOUS_INVOKE_REASON, concurrency: CONCURRENCY_REASON });
 }
 
 /** Only for an ingress rule whose port is a deploy-time token. */

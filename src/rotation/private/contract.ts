@@ -10,11 +10,14 @@ export enum SecretEngine {
   MARIADB = 'mariadb',
 }
 
-/** How the handler talks TLS to the database, from the secret's `tls` field. */
+/**
+ * How the handler talks TLS to the database. Chosen by the construct (`DATABASE_TLS`), never by
+ * the secret: whoever may write the secret must not be able to turn encryption off.
+ */
 export enum TlsMode {
   /** Encrypted, certificate checked against the trusted CAs and host name checked. The default. */
   VERIFY_FULL = 'verify-full',
-  /** Plaintext. Only when the secret says so explicitly. */
+  /** Plaintext. Only when the construct's `insecurePlaintextConnections` says so. */
   DISABLE = 'disable',
 }
 
@@ -26,9 +29,15 @@ export interface DbSecretValue {
   readonly dbname: string;
   readonly username: string;
   readonly password: string;
-  /** Alternating users: ARN of the secret whose credentials create and alter the clone. */
+  /**
+   * Alternating users: ARN of the secret whose credentials create and alter the clone. It must
+   * be the one in the function's `MASTER_SECRET_ARN`.
+   */
   readonly masterarn?: string;
-  /** @default verify-full */
+  /**
+   * Informative only: when present it must equal the function's `DATABASE_TLS`, else the
+   * rotation stops (a secret asking for less protection than configured has been tampered with).
+   */
   readonly tls?: TlsMode;
 }
 
@@ -41,6 +50,18 @@ export const ROTATION_ENV = {
   PASSWORD_LENGTH: 'PASSWORD_LENGTH',
   /** Characters generated passwords never contain. */
   EXCLUDE_CHARACTERS: 'EXCLUDE_CHARACTERS',
+  /**
+   * The database the construct was configured for: every connection goes there, whatever the
+   * secret's fields say, and the rotation stops when the secret names another one.
+   */
+  DATABASE_ENGINE: 'DATABASE_ENGINE',
+  DATABASE_HOST: 'DATABASE_HOST',
+  DATABASE_PORT: 'DATABASE_PORT',
+  DATABASE_NAME: 'DATABASE_NAME',
+  /** A TlsMode value. */
+  DATABASE_TLS: 'DATABASE_TLS',
+  /** Alternating users only: the only secret whose credentials may act as the master. */
+  MASTER_SECRET_ARN: 'MASTER_SECRET_ARN',
   /** Node.js reads extra CAs from here; the Lambda runtime ships the RDS CAs at RDS_CA_BUNDLE. */
   EXTRA_CA_CERTS: 'NODE_EXTRA_CA_CERTS',
 } as const;
@@ -85,3 +106,31 @@ export const MAX_USERNAME_LENGTH: Record<SecretEngine, number> = {
   // MariaDB 10.6 and later.
   [SecretEngine.MARIADB]: 80,
 };
+
+/**
+ * User names an engine (or Amazon RDS) keeps for itself: rotating one would break the server's
+ * own administration. Lower-case; PostgreSQL folds unquoted names, MySQL compares them as given.
+ */
+export const RESERVED_USERNAMES: Record<SecretEngine, { readonly names: readonly string[]; readonly prefixes: readonly string[] }> = {
+  [SecretEngine.POSTGRES]: {
+    names: ['postgres', 'rdsadmin', 'rdsrepladmin', 'rdstopmgr', 'public', 'none', 'current_user', 'current_role', 'session_user'],
+    prefixes: ['pg_', 'rds_'],
+  },
+  [SecretEngine.MYSQL]: {
+    names: ['root', 'rdsadmin', 'rdsrepladmin', 'rds_superuser_role', 'mysql', 'public'],
+    prefixes: ['mysql.', 'rds_'],
+  },
+  [SecretEngine.MARIADB]: {
+    names: ['root', 'rdsadmin', 'rdsrepladmin', 'mysql', 'mariadb.sys', 'public'],
+    prefixes: ['mysql.', 'mariadb.', 'rds_'],
+  },
+};
+
+/** The reason `username` is reserved on `engine`, or undefined when it is free to use. */
+export function reservedUsernameReason(engine: SecretEngine, username: string): string | undefined {
+  const reserved = RESERVED_USERNAMES[engine];
+  const lower = username.toLowerCase();
+  if (reserved.names.includes(lower)) return `'${lower}' is reserved by the engine or Amazon RDS`;
+  const prefix = reserved.prefixes.find((p) => lower.startsWith(p));
+  return prefix ? `names starting with '${prefix}' are reserved by the engine or Amazon RDS` : undefined;
+}

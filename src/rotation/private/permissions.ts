@@ -1,7 +1,9 @@
+import { Fn, Names, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
 import { writeOwnLogsStatement } from '../../private/logged-function';
 import { secretPolicyArn, viaSecretsManager } from '../../private/secret-read-statements';
 
@@ -73,4 +75,14 @@ export function rotationStatements(input: RotationPermissionsInput): iam.PolicyS
     }
   }
   return statements;
+}
+
+/**
+ * A name for the rotation function's log group that is known before the group exists, so that
+ * the key policy can name the group although the group depends on the key. The stack's id makes
+ * it unique per deployment: a group retained from a deleted stack never blocks a new one.
+ */
+export function rotationLogGroupName(scope: Construct): string {
+  const stackUuid = Fn.select(2, Fn.split('/', Stack.of(scope).stackId));
+  return `/cdk-secure-config/rotation/${Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' })}-${stackUuid}`;
 }

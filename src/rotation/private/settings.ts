@@ -1,12 +1,16 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { DEFAULT_EXCLUDE_CHARACTERS, DEFAULT_PASSWORD_LENGTH } from './contract';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { DEFAULT_EXCLUDE_CHARACTERS, DEFAULT_PASSWORD_LENGTH, TlsMode } from './contract';
+import { usernameInSecretTemplate } from './master-user';
 import {
   validateDatabaseName,
   validateExcludeCharacters,
   validateHost,
   validateMasterSecret,
+  validateNotMasterUser,
   validatePasswordLength,
+  validatePropTypes,
   validatePort,
   validateRotationSchedule,
   validateUsername,
@@ -20,6 +24,8 @@ export interface ResolvedSettings {
   readonly target: DatabaseTargetConfig;
   readonly engine: DatabaseEngine;
   readonly strategy: RotationStrategy;
+  readonly databaseName: string;
+  readonly tls: TlsMode;
   readonly passwordLength: number;
   readonly excludeCharacters: string;
   readonly rotationSchedule: Duration;
@@ -38,16 +44,18 @@ export interface RotationSettingsInput {
   readonly strategy?: RotationStrategy;
   readonly username: string;
   readonly databaseName: string;
-  readonly masterSecret?: unknown;
+  readonly masterSecret?: secretsmanager.ISecret;
   readonly passwordLength?: number;
   readonly excludeCharacters?: string;
   readonly rotationSchedule?: Duration;
   readonly removalPolicy?: RemovalPolicy;
   readonly vpc?: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly insecurePlaintextConnections?: boolean;
 }
 
 export function resolveSettings(props: RotationSettingsInput): ResolvedSettings {
+  validatePropTypes(props);
   const target = props.target.config;
   const engine = resolveEngine(props.engine, target);
   const strategy = props.strategy ?? RotationStrategy.SINGLE_USER;
@@ -62,10 +70,13 @@ export function resolveSettings(props: RotationSettingsInput): ResolvedSettings 
   validateExcludeCharacters(excludeCharacters);
   validateRotationSchedule(rotationSchedule);
   validateMasterSecret(strategy, props.masterSecret !== undefined);
+  validateNotMasterUser(props.username, strategy, knownMasterUsernames(props, target));
   return {
     target,
     engine,
     strategy,
+    databaseName: props.databaseName,
+    tls: props.insecurePlaintextConnections ? TlsMode.DISABLE : TlsMode.VERIFY_FULL,
     passwordLength,
     excludeCharacters,
     rotationSchedule,
@@ -73,6 +84,15 @@ export function resolveSettings(props: RotationSettingsInput): ResolvedSettings 
     vpc: resolveVpc(props.vpc, target),
     vpcSubnets: props.vpcSubnets ?? target.vpcSubnets,
   };
+}
+
+/** The master user names synth can know, each with where it comes from. */
+function knownMasterUsernames(props: RotationSettingsInput, target: DatabaseTargetConfig): Array<[string, string]> {
+  const known: Array<[string | undefined, string]> = [
+    [usernameInSecretTemplate(props.masterSecret), '`masterSecret`'],
+    [target.masterUsername, 'the target database'],
+  ];
+  return known.filter((entry): entry is [string, string] => entry[0] !== undefined);
 }
 
 function resolveEngine(given: DatabaseEngine | undefined, target: DatabaseTargetConfig): DatabaseEngine {

@@ -2,14 +2,85 @@
  * Synth-time checks of RotatingDbSecret's props. Each throws with the property name and the
  * value received, and skips values that are unresolved tokens (known only at deploy time).
  */
-import { Duration, Token } from 'aws-cdk-lib';
-import { CLONE_SUFFIX, IDENTIFIER_PATTERN, PASSWORD_LENGTH } from './contract';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { CLONE_SUFFIX, IDENTIFIER_PATTERN, PASSWORD_LENGTH, reservedUsernameReason } from './contract';
 import { engineFacts } from './engines';
+import { describeReceived } from '../../private/input-checks';
 import { DatabaseEngine } from '../database-engine';
 import { RotationStrategy } from '../rotation-strategy';
 
 export const MIN_ROTATION_SCHEDULE = Duration.hours(4);
 export const MAX_ROTATION_SCHEDULE = Duration.days(1000);
+
+/**
+ * JavaScript and Python callers get no compile-time check: a missing or mistyped prop must fail
+ * with its name and value, not with `Cannot read properties of undefined`.
+ */
+export function requireType(value: unknown, property: string, type: 'string' | 'number' | 'boolean', optional = false): void {
+  if (optional && value === undefined) return;
+  if (typeof value !== type || (type === 'number' && Number.isNaN(value))) {
+    throw new Error(`\`${property}\` must be a ${type}${optional ? ' when given' : ''}, got: ${describeReceived(value)}`);
+  }
+}
+
+/** Requires an object, and `member` on it when named (how jsii interfaces are recognised). */
+export function requireObject(value: unknown, property: string, what: string, member?: string, optional = false): void {
+  if (optional && value === undefined) return;
+  if (typeof value !== 'object' || value === null || (member !== undefined && !(member in value))) {
+    throw new Error(`\`${property}\` must be ${what}, got: ${describeReceived(value)}`);
+  }
+}
+
+function requireOneOf(value: unknown, property: string, allowed: Record<string, string>, label: string): void {
+  if (value === undefined) return;
+  if (!(Object.values(allowed) as unknown[]).includes(value)) {
+    throw new Error(`\`${property}\` must be one of ${label}.${Object.keys(allowed).join(`, ${label}.`)}, got: ${describeReceived(value)}`);
+  }
+}
+
+/** The shapes of RotatingDbSecret's props, checked before any of them is used. */
+export function validatePropTypes(props: unknown): void {
+  requireObject(props, 'props', 'an object with at least `target`, `username` and `databaseName`');
+  const p = props as Record<string, unknown>;
+  requireObject(p.target, 'target', 'a DatabaseTarget (DatabaseTarget.instance(db), .cluster(db) or .endpoint({...}))', 'config');
+  requireType(p.username, 'username', 'string');
+  requireType(p.databaseName, 'databaseName', 'string');
+  requireOneOf(p.engine, 'engine', DatabaseEngine, 'DatabaseEngine');
+  requireOneOf(p.strategy, 'strategy', RotationStrategy, 'RotationStrategy');
+  requireOneOf(p.removalPolicy, 'removalPolicy', RemovalPolicy, 'RemovalPolicy');
+  requireType(p.passwordLength, 'passwordLength', 'number', true);
+  requireType(p.excludeCharacters, 'excludeCharacters', 'string', true);
+  requireType(p.secretName, 'secretName', 'string', true);
+  requireType(p.logRetention, 'logRetention', 'number', true);
+  for (const flag of ['rotateImmediatelyOnUpdate', 'createSecretsManagerEndpoint', 'insecurePlaintextConnections']) {
+    requireType(p[flag], flag, 'boolean', true);
+  }
+  requireObject(p.rotationSchedule, 'rotationSchedule', 'a Duration, such as Duration.days(30)', 'toMilliseconds', true);
+  requireObject(p.masterSecret, 'masterSecret', 'a secretsmanager.ISecret', 'secretArn', true);
+  requireObject(p.encryptionKey, 'encryptionKey', 'a kms.IKey', 'keyArn', true);
+  requireObject(p.vpc, 'vpc', 'an ec2.IVpc', 'vpcId', true);
+  requireObject(p.publishTo, 'publishTo', 'a ConnectionFactsDestination ({ tree, prefix })', 'tree', true);
+  if (p.publishTo !== undefined) requireType((p.publishTo as Record<string, unknown>).prefix, 'publishTo.prefix', 'string');
+}
+
+/**
+ * The application user must not be the master: rotating it would change the master's password
+ * behind the master secret's back. Only names known at synth time can be compared.
+ */
+export function validateNotMasterUser(username: string, strategy: RotationStrategy, masterUsernames: Array<[string, string]>): void {
+  if (Token.isUnresolved(username)) return;
+  const users = strategy === RotationStrategy.ALTERNATING_USERS ? [username, username + CLONE_SUFFIX] : [username];
+  for (const [master, source] of masterUsernames) {
+    const clash = users.find((user) => user.toLowerCase() === master.toLowerCase());
+    if (clash) {
+      const what = clash === username ? '' : ` (its alternate '${clash}' is)`;
+      throw new Error(
+        `\`username\` must not be the database's master user '${master}' (known from ${source})${what}, got: '${username}'. ` +
+        "Rotating it as an application user would change the master's password and lock the master secret out",
+      );
+    }
+  }
+}
 
 export function validateUsername(username: string, engine: DatabaseEngine, strategy: RotationStrategy): void {
   if (Token.isUnresolved(username)) return;
@@ -24,6 +95,10 @@ export function validateUsername(username: string, engine: DatabaseEngine, strat
       ? `${facts.displayName} allows ${facts.maxUsernameLength} characters and the alternating-users strategy appends '${CLONE_SUFFIX}'`
       : `${facts.displayName} allows ${facts.maxUsernameLength} characters`;
     throw new Error(`\`username\` must be at most ${limit} characters (${why}), got: '${username}' (${username.length} characters)`);
+  }
+  const reserved = reservedUsernameReason(facts.secretEngine, username);
+  if (reserved) {
+    throw new Error(`\`username\` must not be a user ${facts.displayName} or Amazon RDS keeps for itself (${reserved}), got: '${username}'`);
   }
 }
 
@@ -82,11 +157,25 @@ export function validateExcludeCharacters(excludeCharacters: string): void {
   }
 }
 
+/**
+ * Secrets Manager takes `rate(N hours)` or `rate(N days)` with whole N, as often as every 4 hours
+ * and at most every 1000 days. Intervals of a day or more are taken in whole days, because an
+ * hourly rate's window starts at midnight and must not run into the next UTC day.
+ */
 export function validateRotationSchedule(schedule: Duration): void {
   if (schedule.isUnresolved()) return;
   const millis = schedule.toMilliseconds();
+  const got = `got: ${schedule.toHumanString()}`;
   if (millis < MIN_ROTATION_SCHEDULE.toMilliseconds() || millis > MAX_ROTATION_SCHEDULE.toMilliseconds()) {
-    throw new Error(`\`rotationSchedule\` must be from 4 hours to 1000 days, got: ${schedule.toHumanString()}`);
+    throw new Error(`\`rotationSchedule\` must be from 4 hours to 1000 days, ${got}`);
+  }
+  const hour = Duration.hours(1).toMilliseconds();
+  const day = Duration.days(1).toMilliseconds();
+  if (millis < day && millis % hour !== 0) {
+    throw new Error(`\`rotationSchedule\` must be a whole number of hours under a day (Secrets Manager rotates at rate(N hours)), ${got}`);
+  }
+  if (millis >= day && millis % day !== 0) {
+    throw new Error(`\`rotationSchedule\` must be a whole number of days from 1 day on (Secrets Manager rotates at rate(N days)), ${got}`);
   }
 }
 

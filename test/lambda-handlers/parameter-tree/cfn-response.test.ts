@@ -1,6 +1,6 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { CreateEvent, MAX_REASON_LENGTH, sendResponse } from '../../../lambda-handlers/shared/cfn-response';
+import { CreateEvent, MAX_REASON_BYTES, MAX_RESPONSE_BYTES, sendResponse } from '../../../lambda-handlers/shared/cfn-response';
 import { runCustomResource } from '../../../lambda-handlers/shared/custom-resource';
 import { Redactor } from '../../../lambda-handlers/shared/redaction';
 
@@ -108,8 +108,60 @@ describe('CloudFormation response', () => {
       const body = JSON.parse(server.received[0].body);
       expect(body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: '/p@failed' });
       expect(body.Reason).toMatch(/^bad value \[REDACTED\] x+\.\.\. \(truncated\)$/);
-      expect(body.Reason.length).toBeLessThanOrEqual(MAX_REASON_LENGTH);
+      expect(Buffer.byteLength(body.Reason)).toBeLessThanOrEqual(MAX_REASON_BYTES);
       expect(logged.join('\n')).not.toContain('the-secret');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test.each([
+    ['Japanese (3 bytes a character)', 'パラメータの書き込みに失敗しました。'],
+    ['emoji (4 bytes, two UTF-16 units)', '🔐💥'],
+    ['accented Latin (2 bytes)', 'échec de l’écriture '],
+    ['control characters (6 bytes escaped)', '\u0001\u0002 '],
+  ])('keeps the whole response within 4,096 bytes for a long reason in %s, cut between characters', async (_case, unit) => {
+    // GIVEN a failure message of several thousand non-ASCII characters and a long physical id
+    const server = await responseServer();
+    const message = unit.repeat(Math.ceil(6_000 / unit.length));
+    try {
+      // WHEN
+      await runCustomResource({
+        event: event(server.url),
+        context: { getRemainingTimeInMillis: () => 60_000 },
+        redactor: new Redactor(),
+        log: () => {},
+        physicalIdOnFailure: `/p@${'g'.repeat(1_500)}`,
+        logic: async () => { throw new Error(message); },
+      });
+
+      // THEN
+      const raw = server.received[0].body;
+      expect(Buffer.byteLength(raw)).toBeLessThanOrEqual(MAX_RESPONSE_BYTES);
+      const reason: string = JSON.parse(raw).Reason;
+      expect(reason).toMatch(/\.\.\. \(truncated\)$/);
+      const kept = reason.slice(0, -'... (truncated)'.length);
+      expect(message.startsWith(kept)).toBe(true);
+      expect(kept).not.toMatch(/[\uD800-\uDBFF]$/);
+      expect(kept.length).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('cuts the reason so the body fits even when the rest of the response is large', async () => {
+    // GIVEN a response whose ids alone take most of the 4,096 bytes
+    const server = await responseServer();
+    try {
+      // WHEN
+      await sendResponse(server.url, {
+        Status: 'FAILED', Reason: 'ü'.repeat(1_000), PhysicalResourceId: 'p'.repeat(3_000), StackId: 's', RequestId: 'r', LogicalResourceId: 'l',
+      });
+
+      // THEN
+      const raw = server.received[0].body;
+      expect(Buffer.byteLength(raw)).toBeLessThanOrEqual(MAX_RESPONSE_BYTES);
+      expect(JSON.parse(raw).Reason).toMatch(/^ü+\.\.\. \(truncated\)$/);
     } finally {
       await server.close();
     }

@@ -60,7 +60,7 @@ describe('user names', () => {
 });
 
 describe('secret JSON', () => {
-  test('parses a secret and applies the verify-full TLS default', () => {
+  test('parses a secret, keeping `tls` as stored (absent here): the configuration chooses TLS', () => {
     expect(parseDbSecret(secretJson({ port: '5433' }), 'AWSCURRENT')).toEqual({
       engine: 'postgres',
       host: 'db.example.com',
@@ -68,7 +68,7 @@ describe('secret JSON', () => {
       dbname: 'shop',
       username: 'app',
       password: CANARY_PASSWORD,
-      tls: 'verify-full',
+      tls: undefined,
       masterarn: undefined,
     });
   });

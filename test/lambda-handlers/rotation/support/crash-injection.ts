@@ -40,6 +40,7 @@ export class CrashInjector {
       setPassword: (as, user, password) => this.around('database setPassword', () => adapter.setPassword(as, user, password)),
       ensureCloneLike: (m, base, clone, password) =>
         this.around('database ensureCloneLike', () => adapter.ensureCloneLike(m, base, clone, password)),
+      ensureUser: (m, user, password) => this.around('database ensureUser', () => adapter.ensureUser(m, user, password)),
       testLogin: (c) => this.around('database testLogin', () => adapter.testLogin(c)),
     };
   }

@@ -32,6 +32,8 @@ export interface EngineFixture {
   logsIn(username: string, password: string, dbname: string): Promise<boolean>;
   /** Changes a password behind the rotation's back. */
   changePassword(username: string, password: string): Promise<void>;
+  /** Drops a user and its privileges on `dbname`, as if it had never been created. */
+  dropUser(username: string, dbname: string): Promise<void>;
   /** The privileges `username` holds, in a form comparable between two users. */
   privileges(username: string, dbname: string): Promise<string[]>;
 }
@@ -107,6 +109,12 @@ export class PostgresFixture implements EngineFixture {
 
   public async changePassword(username: string, password: string): Promise<void> {
     await this.admin('postgres', (c) => c.query(`ALTER ROLE ${username} PASSWORD '${password}'`));
+  }
+
+  public async dropUser(username: string, dbname: string): Promise<void> {
+    // DROP OWNED also revokes its privileges, which DROP ROLE would otherwise refuse to leave behind.
+    await this.admin(dbname, (c) => c.query(`DROP OWNED BY ${username}`));
+    await this.admin('postgres', (c) => c.query(`DROP ROLE IF EXISTS ${username}`));
   }
 
   public async logsIn(username: string, password: string, dbname: string): Promise<boolean> {
@@ -198,9 +206,14 @@ export class MariaDbFixture implements EngineFixture {
     await this.admin((c) => c.query('ALTER USER ?@? IDENTIFIED BY ?', [username, '%', password]));
   }
 
-  public async logsIn(username: string, password: string, dbname: string): Promise<boolean> {
+  public async dropUser(username: string, _dbname: string): Promise<void> {
+    await this.admin((c) => c.query('DROP USER IF EXISTS ?@?', [username, '%']));
+  }
+
+  /** Whether the server accepts the password; `dbname` is not selected, as the adapter does not. */
+  public async logsIn(username: string, password: string, _dbname: string): Promise<boolean> {
     try {
-      const c = await createConnection({ host: this.host, port: this.port, user: username, password, database: dbname });
+      const c = await createConnection({ host: this.host, port: this.port, user: username, password });
       await c.query('SELECT 1');
       await c.end();
       return true;

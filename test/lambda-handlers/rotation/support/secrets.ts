@@ -9,6 +9,9 @@
  *   GetSecretValue of it is ResourceNotFoundException until createSecret puts a value). `bridge`
  *   adds that entry to DescribeSecret answers until moto has a version with that id; every other
  *   call goes to moto unchanged.
+ * - moto's RotateSecret that enables rotation makes a new version and stages the first one
+ *   AWSPREVIOUS, which the real service does not: a secret never rotated has no AWSPREVIOUS. `bridge`
+ *   hides that label in DescribeSecret answers.
  */
 import { randomUUID } from 'crypto';
 import {
@@ -39,6 +42,9 @@ export async function versionStages(secretId: string): Promise<Record<string, st
 /** Tokens of rotations started through `beginRotation`, per secret id. */
 const startedRotations = new Map<string, string>();
 
+/** Per secret id, the version moto staged AWSPREVIOUS when rotation was enabled. */
+const enablingPrevious = new Map<string, string>();
+
 /** Starts a rotation as Secrets Manager does before it invokes createSecret; returns the token. */
 export async function beginRotation(secretId: string, token: string = randomUUID()): Promise<string> {
   const described = await secretsManager.send(new DescribeSecretCommand({ SecretId: secretId }));
@@ -48,15 +54,26 @@ export async function beginRotation(secretId: string, token: string = randomUUID
       RotationRules: { AutomaticallyAfterDays: 30 },
       RotateImmediately: false,
     }));
+    const initial = Object.entries(described.VersionIdsToStages ?? {}).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0];
+    if (initial) enablingPrevious.set(secretId, initial);
   }
   startedRotations.set(secretId, token);
   return token;
 }
 
+/** Drops the AWSPREVIOUS label moto gave when rotation was enabled, while that version keeps it. */
+function withoutEnablingPrevious(secretId: string, stages: Record<string, string[]>): Record<string, string[]> {
+  const artefact = enablingPrevious.get(secretId);
+  if (!artefact || !stages[artefact]) return stages;
+  const labels = stages[artefact].filter((label) => label !== 'AWSPREVIOUS');
+  const { [artefact]: _dropped, ...others } = stages;
+  return labels.length > 0 ? { ...others, [artefact]: labels } : others;
+}
+
 function withStartedRotation(secretId: string, output: DescribeSecretCommandOutput): DescribeSecretCommandOutput {
   const token = startedRotations.get(secretId);
-  const stages = output.VersionIdsToStages ?? {};
-  if (!token || stages[token]) return output;
+  const stages = withoutEnablingPrevious(secretId, output.VersionIdsToStages ?? {});
+  if (!token || stages[token]) return { ...output, VersionIdsToStages: stages };
   // The real service has moved AWSPENDING to the new, still empty, version.
   const moved = Object.fromEntries(Object.entries(stages)
     .map(([versionId, labels]) => [versionId, labels.filter((label) => label !== 'AWSPENDING')])
