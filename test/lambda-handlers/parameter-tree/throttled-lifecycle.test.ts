@@ -242,9 +242,10 @@ describeWithServices(['moto'], 'parameter tree reconciler under Parameter Store 
     await lifecycle('throttled');
   });
 
-  test('the same lifecycle succeeds while a second writer takes two thirds of the PutParameter quota', async () => {
-    // GIVEN another writer (another tree, the application) putting parameters of its own, in two
-    // loops that together ask for two thirds of the quota, so that the tree must be throttled
+  test('the same lifecycle succeeds while a second writer asks for the whole PutParameter quota', async () => {
+    // GIVEN another writer (another tree, the application) that never backs off, putting
+    // parameters of its own in three loops that together ask for the whole quota: the tree must
+    // be throttled even on a loaded machine where each loop falls short of its rate
     const competitor = new SSMClient({ endpoint: proxy.endpoint, maxAttempts: 1, customUserAgent: 'competitor' });
     const competitorPath = uniquePath('competitor');
     const since = Date.now();
@@ -257,7 +258,7 @@ describeWithServices(['moto'], 'parameter tree reconciler under Parameter Store 
         await realSleep(Math.max(0, 1000 / (QUOTAS.PutParameter / 3) - (Date.now() - started)));
       }
     };
-    const competing = Promise.all([loop(1), loop(2)]);
+    const competing = Promise.all([loop(1), loop(2), loop(3)]);
 
     // WHEN / THEN
     try {
