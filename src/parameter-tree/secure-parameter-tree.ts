@@ -438,7 +438,10 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     });
   }
 
-  /** What the reconciler may do under this tree; its own role is shared by every tree. */
+  /**
+   * What the reconciler may do under this tree: exactly the SSM calls it makes (a test compares
+   * this list with the handler's commands). Its own role is shared by every tree of the stack.
+   */
   private reconcilerStatements(): iam.PolicyStatement[] {
     const parametersBelow = `${this.pathArn}/*`;
     return [
@@ -448,12 +451,10 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       }),
       new iam.PolicyStatement({
         actions: [
+          // The value of a labelled version is read with GetParameter's `name:label` selector.
           'ssm:GetParameter',
-          'ssm:GetParameters',
-          'ssm:GetParameterHistory',
           'ssm:PutParameter',
           'ssm:LabelParameterVersion',
-          'ssm:DeleteParameter',
           'ssm:DeleteParameters',
           'ssm:AddTagsToResource',
           'ssm:RemoveTagsFromResource',
@@ -475,7 +476,12 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     ];
   }
 
-  /** Ciphertext is decrypted by the reconciler itself, not through Parameter Store. */
+  /**
+   * Ciphertext is decrypted by the reconciler itself, not through Parameter Store. Only
+   * ciphertext made without an encryption context, as `encryptedSecret` takes it: Parameter
+   * Store's own ciphertext always carries one (the parameter's ARN), so this grant cannot be used
+   * to decrypt parameter values around Parameter Store, even when the key is the tree's.
+   */
   private allowReconcilerToDecrypt(key: kms.IKey): void {
     const keyArn = key.keyArn;
     if (this.ciphertextKeyArns.has(keyArn)) return;
@@ -483,6 +489,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     this.reconcilerPolicy.addStatements(new iam.PolicyStatement({
       actions: ['kms:Decrypt'],
       resources: [keyArn],
+      conditions: { Null: { 'kms:EncryptionContextKeys': 'true' } },
     }));
   }
 

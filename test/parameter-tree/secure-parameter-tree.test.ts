@@ -327,8 +327,7 @@ describe('SecureParameterTree reconciler', () => {
           {
             Effect: 'Allow',
             Action: [
-              'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParameterHistory', 'ssm:PutParameter',
-              'ssm:LabelParameterVersion', 'ssm:DeleteParameter', 'ssm:DeleteParameters',
+              'ssm:GetParameter', 'ssm:PutParameter', 'ssm:LabelParameterVersion', 'ssm:DeleteParameters',
               'ssm:AddTagsToResource', 'ssm:RemoveTagsFromResource', 'ssm:ListTagsForResource',
             ],
             Resource: ssmArn('/ecommerce/prod/*'),
@@ -360,9 +359,10 @@ describe('SecureParameterTree reconciler', () => {
     const template = Template.fromStack(stack);
     const policy = Object.values(template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp('under /app$') } }))[0];
     const directDecrypts = policy.Properties.PolicyDocument.Statement.filter((s: any) => s.Action === 'kms:Decrypt');
+    const withoutContext = { Null: { 'kms:EncryptionContextKeys': 'true' } };
     expect(directDecrypts).toEqual([
-      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [keyLogicalId(template, '/app'), 'Arn'] } },
-      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^OtherKey/), 'Arn'] } },
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [keyLogicalId(template, '/app'), 'Arn'] }, Condition: withoutContext },
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^OtherKey/), 'Arn'] }, Condition: withoutContext },
     ]);
   });
 
