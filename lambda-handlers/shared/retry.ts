@@ -33,13 +33,6 @@ export interface RetryOptions {
   readonly isRetryable?: (error: unknown) => boolean;
 }
 
-export const DEFAULT_RETRY: Omit<RetryOptions, 'sleep'> = {
-  maxAttempts: 8,
-  baseDelayMs: 200,
-  maxDelayMs: 10_000,
-  isRetryable: isTransientError,
-};
-
 const THROTTLING_ERROR_NAMES = new Set([
   'ThrottlingException',
   'Throttling',

@@ -9,9 +9,10 @@ import { ISecureParameterTree, SecureParameterTree } from '../parameter-tree';
 import { acknowledgeGrantWildcards } from './private/acknowledgements';
 import { attachExtension, paramsAndSecretsLayer } from './private/extension';
 import { chunkStatements, GrantChunk, packIntoChunks } from './private/policy';
+import { hasRelativeLevel } from '../parameter-tree/private/validation';
 import { distinct, GrantStatement } from '../private/grant-statement';
 import { grantStatements } from '../private/identity-policy';
-import { describeReceived, optionalBoolean, requireArray, requireDefined, requireObject, requireString } from '../private/input-checks';
+import { optionalBoolean, requireArray, requireDefined, requireObjectWith, requireObject, requireString } from '../private/input-checks';
 import { MANAGED_POLICIES_PER_IDENTITY, MANAGED_POLICY_MAX_CHARS } from '../private/policy-size';
 import { secretPolicyArn } from '../private/secret-read-statements';
 
@@ -135,9 +136,7 @@ export class ReadOnlyConfigGrant extends Construct {
     const subtrees = requireArray(props.parameters ?? [], 'parameters') as ConfigSubtree[];
     const secrets = requireArray(props.secrets ?? [], 'secrets') as secretsmanager.ISecret[];
     secrets.forEach((secret, index) => {
-      if (typeof (secret as Partial<secretsmanager.ISecret> | null)?.secretArn !== 'string') {
-        throw new Error(`\`secrets[${index}]\` must be a secretsmanager.ISecret, got: ${describeReceived(secret)}`);
-      }
+      requireObjectWith(secret, `secrets[${index}]`, 'a secretsmanager.ISecret', 'secretArn');
     });
     optionalBoolean(props.allowDescribeParameters, 'allowDescribeParameters');
     optionalBoolean(props.extensionEnabled, 'extensionEnabled');
@@ -222,13 +221,12 @@ const SUBTREE_PATTERN = /^[a-zA-Z0-9_.-]+(\/[a-zA-Z0-9_.-]+)*$/;
 
 function validateSubtreeEntry(entry: ConfigSubtree, index: number): void {
   requireObject(entry, `parameters[${index}]`);
-  if (typeof requireDefined(entry.tree, `parameters[${index}].tree`).path !== 'string') {
-    throw new Error(`\`parameters[${index}].tree\` must be a SecureParameterTree or ISecureParameterTree, got: ${describeReceived(entry.tree)}`);
-  }
+  requireDefined(entry.tree, `parameters[${index}].tree`);
+  requireObjectWith(entry.tree, `parameters[${index}].tree`, 'a SecureParameterTree or ISecureParameterTree', 'path');
   const subtree = entry.subtree;
   if (subtree === undefined) return;
   requireString(subtree, `parameters[${index}].subtree`);
-  if (!SUBTREE_PATTERN.test(subtree) || subtree.split('/').some((level) => level === '.' || level === '..')) {
+  if (!SUBTREE_PATTERN.test(subtree) || hasRelativeLevel(subtree)) {
     throw new Error(
       `\`parameters[${index}].subtree\` must be a path relative to the tree (segments of a-z, A-Z, 0-9, '_', '.', '-' ` +
       `separated by single '/', no leading or trailing '/', no '.' or '..' level, no wildcard), got: '${subtree}'`,

@@ -12,7 +12,7 @@ import {
   validateTags,
   validateTier,
 } from './private/validation';
-import { describeReceived, requireObject, requireString } from '../private/input-checks';
+import { requireObjectWith, requireObject, requireString } from '../private/input-checks';
 
 /**
  * Parameter Store tiers.
@@ -170,9 +170,7 @@ export abstract class ParameterValue {
    */
   public static encryptedSecret(ciphertext: string, options: EncryptedSecretOptions = {}): ParameterValue {
     validateBase64(ciphertext);
-    if (options?.key !== undefined && typeof options.key?.keyArn !== 'string') {
-      throw new Error(`\`key\` must be a kms.IKey, got: ${describeReceived(options.key)}`);
-    }
+    if (options?.key !== undefined) requireObjectWith(options.key, 'key', 'a kms.IKey', 'keyArn');
     return new DefinedParameterValue({
       ...common(options),
       kind: ParameterKind.ENCRYPTED,

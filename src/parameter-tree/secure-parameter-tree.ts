@@ -44,7 +44,7 @@ import {
   validateTreePath,
   validateValueSize,
 } from './private/validation';
-import { describeReceived, optionalBoolean, requireDefined, requireObject } from '../private/input-checks';
+import { describeReceived, optionalBoolean, requireDefined, requireObjectWith, requireObject } from '../private/input-checks';
 
 /** A Parameter Store hierarchy, built in this app or imported with `SecureParameterTree.fromPath`. */
 export interface ISecureParameterTree extends IResource {
@@ -301,7 +301,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     }
     const removalPolicy = validateRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
     optionalBoolean(props.adoptExistingParameters, 'adoptExistingParameters');
-    validateKey(props.encryptionKey, 'encryptionKey');
+    if (props.encryptionKey !== undefined) requireObjectWith(props.encryptionKey, 'encryptionKey', 'a kms.IKey', 'keyArn');
 
     this.path = props.path;
     this.tier = validateTier(props.tier ?? ParameterTier.STANDARD, 'tier');
@@ -539,12 +539,6 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       .filter(([subtree]) => !names.some((name) => name === subtree || name.startsWith(`${subtree}/`)))
       .map(([subtree, property]) => `${property} must hold at least one parameter of the tree '${this.path}', got: '${subtree}'. ` +
         `The tree holds: ${names.length > 0 ? names.sort().join(', ') : 'no parameters'}.`);
-  }
-}
-
-function validateKey(key: kms.IKey | undefined, property: string): void {
-  if (key !== undefined && typeof (key as Partial<kms.IKey> | null)?.keyArn !== 'string') {
-    throw new Error(`\`${property}\` must be a kms.IKey, got: ${describeReceived(key)}`);
   }
 }
 

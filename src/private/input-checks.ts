@@ -3,8 +3,6 @@
  * the other jsii languages, where a missing or mistyped prop would otherwise surface later as
  * `Cannot read properties of undefined`. Each check names the property and what it received.
  */
-import { Token } from 'aws-cdk-lib';
-
 /** How a received value is shown in a message: strings quoted, other kinds with their type. */
 export function describeReceived(value: unknown): string {
   if (value === undefined) return 'undefined';
@@ -31,12 +29,16 @@ export function requireString(value: unknown, property: string): string {
   return value;
 }
 
-/** `value` must be a number (a token number passes). */
-export function requireNumber(value: unknown, property: string): number {
-  if (typeof value !== 'number' || (Number.isNaN(value) && !Token.isUnresolved(value))) {
-    throw new Error(`\`${property}\` must be a number, got: ${describeReceived(value)}`);
+/**
+ * `value` must be an object, with `member` when one is named: how an instance of a jsii
+ * interface (`kms.IKey` has `keyArn`) is told from an ARN string or a plain object.
+ *
+ * @param what the expected type as the message names it, e.g. 'a kms.IKey'
+ */
+export function requireObjectWith(value: unknown, property: string, what: string, member?: string): void {
+  if (typeof value !== 'object' || value === null || (member !== undefined && !(member in value))) {
+    throw new Error(`\`${property}\` must be ${what}, got: ${describeReceived(value)}`);
   }
-  return value;
 }
 
 /** `value`, when given, must be a boolean. */

@@ -78,12 +78,17 @@ export function validateRelativeName(name: string, property: string): void {
   validateNoRelativeLevels(name, property);
 }
 
+/** True when a level of `name` is '.' or '..'. */
+export function hasRelativeLevel(name: string): boolean {
+  return name.split('/').some((level) => level === '.' || level === '..');
+}
+
 /**
  * No level may be '.' or '..': Parameter Store takes them literally, but every reader that treats
  * names as paths (by-path grants, SDK helpers, people) would read them as 'here' and 'parent'.
  */
 function validateNoRelativeLevels(name: string, property: string): void {
-  if (name.split('/').some((level) => level === '.' || level === '..')) {
+  if (hasRelativeLevel(name)) {
     throw new Error(`\`${property}\` must not contain a '.' or '..' level, got: ${quote(name)}. Name the level explicitly.`);
   }
 }

@@ -5,7 +5,7 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { CLONE_SUFFIX, IDENTIFIER_PATTERN, PASSWORD_LENGTH, reservedUsernameReason } from './contract';
 import { engineFacts } from './engines';
-import { describeReceived } from '../../private/input-checks';
+import { describeReceived, requireObjectWith } from '../../private/input-checks';
 import { DatabaseEngine } from '../database-engine';
 import { RotationStrategy } from '../rotation-strategy';
 
@@ -26,9 +26,7 @@ export function requireType(value: unknown, property: string, type: 'string' | '
 /** Requires an object, and `member` on it when named (how jsii interfaces are recognised). */
 export function requireObject(value: unknown, property: string, what: string, member?: string, optional = false): void {
   if (optional && value === undefined) return;
-  if (typeof value !== 'object' || value === null || (member !== undefined && !(member in value))) {
-    throw new Error(`\`${property}\` must be ${what}, got: ${describeReceived(value)}`);
-  }
+  requireObjectWith(value, property, what, member);
 }
 
 function requireOneOf(value: unknown, property: string, allowed: Record<string, string>, label: string): void {
