@@ -124,12 +124,24 @@ export function parseTreeProperties(raw: unknown): TreeResourceProperties {
     KeyArn: keyArn,
     RemovalPolicy: requireOneOf(props.RemovalPolicy ?? 'retain', 'RemovalPolicy', ['retain', 'destroy'] as const),
     AdoptExisting: requireOneOf(props.AdoptExisting ?? 'false', 'AdoptExisting', ['true', 'false'] as const),
+    ...optionalNonEmpty(props.Owner, 'Owner'),
+    ...optionalNonEmpty(props.LegacyOwner, 'LegacyOwner'),
+    ...(props.RetainRemovedParameters === undefined ? {} : {
+      RetainRemovedParameters: requireOneOf(props.RetainRemovedParameters, 'RetainRemovedParameters', ['true', 'false'] as const),
+    }),
     Tags: parseTags(props.Tags, 'Tags'),
     Parameters: parameters,
     ...(props.Throughput === undefined ? {} : {
       Throughput: requireOneOf(props.Throughput, 'Throughput', PARAMETER_STORE_THROUGHPUTS),
     }),
   };
+}
+
+function optionalNonEmpty<K extends string>(value: unknown, property: K): Partial<Record<K, string>> {
+  if (value === undefined) return {};
+  const text = requireString(value, property);
+  if (text === '') fail(`\`${property}\` must not be empty, got: ''`);
+  return { [property]: text } as Record<K, string>;
 }
 
 /** The throughput setting of properties that may not parse (a Delete's): the default when unreadable. */
@@ -143,7 +155,16 @@ export function fullNameOf(path: string, relativeName: string): string {
   return path === '/' ? `/${relativeName}` : `${path}/${relativeName}`;
 }
 
-/** `<stack name>/<logical id>`: who owns the tree's parameters. */
+/**
+ * The owner tag value of properties that may not parse (a Delete's): `Owner` when the template
+ * has one, else the form earlier versions used, `<stack name>/<logical id>`.
+ */
+export function ownerFrom(raw: unknown, stackId: string, logicalResourceId: string): string {
+  const owner = (raw as { Owner?: unknown } | undefined)?.Owner;
+  return typeof owner === 'string' && owner !== '' ? owner : ownerIdOf(stackId, logicalResourceId);
+}
+
+/** `<stack name>/<logical id>`: who owned a tree's parameters before `Owner` existed. */
 export function ownerIdOf(stackId: string, logicalResourceId: string): string {
   // arn:aws:cloudformation:<region>:<account>:stack/<stack name>/<uuid>
   const match = /:stack\/([^/]+)\//.exec(stackId);

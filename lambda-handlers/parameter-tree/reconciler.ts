@@ -9,7 +9,7 @@ import { deleteGeneration } from './delete-generation';
 import { reconcileTree } from './executor';
 import { generationOf, physicalIdOf } from './hashing';
 import { ParameterStore } from './parameter-store';
-import { ownerIdOf, parseThroughput, parseTreeProperties } from './properties';
+import { ownerFrom, parseThroughput, parseTreeProperties } from './properties';
 import {
   PacedSsmAction,
   PARAMETER_STORE_TPS,
@@ -58,7 +58,7 @@ export type TreeEvent = CustomResourceEvent<TreeResourceProperties>;
 
 /** Handles one CloudFormation event. Throws with a message naming what failed. */
 export async function handleTreeEvent(event: TreeEvent, deps: ReconcilerDeps): Promise<CustomResourceResult> {
-  const owner = ownerIdOf(event.StackId, event.LogicalResourceId);
+  const owner = ownerFrom(event.ResourceProperties, event.StackId, event.LogicalResourceId);
   if (event.RequestType === 'Delete') {
     // A Delete must not fail on properties it cannot read: an unreadable setting is the default.
     return withStore(parseThroughput(event.ResourceProperties), deps, async (store) => {

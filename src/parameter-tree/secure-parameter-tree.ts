@@ -23,6 +23,7 @@ import { grantThroughSharedReadPolicy } from '../private/identity-policy';
 import { acknowledgePathWildcards } from './private/acknowledgements';
 import { collisionProblems, PlacedTree } from './private/collisions';
 import {
+  ownerOf,
   ParameterKind,
   ParameterSpec,
   ParameterTierName,
@@ -41,6 +42,7 @@ import {
   tagsProblem,
   validateRemovalPolicy,
   validateTier,
+  validateTreeId,
   validateTreePath,
   validateValueSize,
 } from './private/validation';
@@ -143,6 +145,25 @@ export interface SecureParameterTreeProps {
    * @default false
    */
   readonly adoptExistingParameters?: boolean;
+
+  /**
+   * Keep the parameters removed from the tree (released: the tree's own tags are taken off)
+   * instead of deleting them once the update that removes them has succeeded. `removalPolicy`
+   * governs the whole tree; this governs parameters removed from a tree that lives on.
+   *
+   * @default false
+   */
+  readonly retainRemovedParameters?: boolean;
+
+  /**
+   * The identity the tree's parameters are tagged with (with the path: `<treeId>@<path>`).
+   * The tree writes, labels and deletes only parameters carrying it, and IAM enforces that.
+   * Renaming the construct keeps it; to move a tree to another stack, set it to the old
+   * stack's name so the tree keeps its parameters.
+   *
+   * @default - the stack's name
+   */
+  readonly treeId?: string;
 
   /**
    * The description of every parameter that does not have its own.
@@ -290,6 +311,8 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   private readonly grantedSubtrees = new Map<string, string>();
   private readonly ciphertextKeyArns = new Set<string>();
   private readonly reconcilerPolicy: iam.ManagedPolicy;
+  /** The value of the owner tag on every parameter this tree owns. */
+  private readonly owner: string;
   private readonly resource: CfnResource;
 
   constructor(scope: Construct, id: string, props: SecureParameterTreeProps) {
@@ -301,9 +324,13 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     }
     const removalPolicy = validateRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
     optionalBoolean(props.adoptExistingParameters, 'adoptExistingParameters');
+    optionalBoolean(props.retainRemovedParameters, 'retainRemovedParameters');
+    const treeId = props.treeId ?? Stack.of(this).stackName;
+    validateTreeId(treeId, props.path);
     if (props.encryptionKey !== undefined) requireObjectWith(props.encryptionKey, 'encryptionKey', 'a kms.IKey', 'keyArn');
 
     this.path = props.path;
+    this.owner = ownerOf(treeId, this.path);
     this.tier = validateTier(props.tier ?? ParameterTier.STANDARD, 'tier');
     this.defaultDescription = props.description;
     this.defaultKeyAlias = props.encryptionKey ? undefined : keyAliasFor(this.path);
@@ -326,6 +353,9 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       KeyArn: this.key.keyArn,
       RemovalPolicy: removalPolicy,
       AdoptExisting: props.adoptExistingParameters ? 'true' : 'false',
+      Owner: this.owner,
+      // Written only when not the default, so that trees that leave it unset get no Update for it.
+      ...(props.retainRemovedParameters ? { RetainRemovedParameters: 'true' as const } : {}),
       // Written only when not the default, so that templates of trees that leave it unset are
       // unchanged and their next deployment sends no Update for it.
       ...(props.parameterStoreThroughput === ParameterStoreThroughput.HIGHER ? { Throughput: 'higher' as const } : {}),
@@ -334,6 +364,8 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       Parameters: Lazy.any({ produce: () => this.renderParameters() }) as unknown as ParameterSpec[],
     };
     this.resource = new CfnResource(this, 'Resource', { type: TREE_RESOURCE_TYPE, properties });
+    // Parameters written by earlier versions carry `<stack name>/<logical id>`: the tree takes them over.
+    this.resource.addPropertyOverride('LegacyOwner', `${Stack.of(this).stackName}/${this.resource.logicalId}`);
     // The reconciler may only run once it holds this tree's permissions.
     this.resource.node.addDependency(this.reconcilerPolicy);
 

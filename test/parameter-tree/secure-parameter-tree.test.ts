@@ -52,6 +52,8 @@ describe('SecureParameterTree custom resource', () => {
       KeyArn: { 'Fn::GetAtt': [treeKey, 'Arn'] },
       RemovalPolicy: 'retain',
       AdoptExisting: 'false',
+      Owner: 'ConfigStack@/ecommerce/prod',
+      LegacyOwner: expect.stringMatching(/^ConfigStack\/Config[0-9A-F]{8}$/),
       Tags: [],
       Parameters: [
         { ...base, Name: 'api/default-secret', Kind: 'Generated', Generator: { Length: '32', ExcludeCharacters: '', ExcludePunctuation: 'false', Generation: '' } },

@@ -102,6 +102,22 @@ export interface TreeResourceProperties {
   readonly RemovalPolicy: 'retain' | 'destroy';
   /** 'true' to take over parameters that exist but are not owned by this tree. */
   readonly AdoptExisting: 'true' | 'false';
+  /**
+   * Who owns the tree's parameters: the value of OWNER_TAG on each, `<tree id>@<path>` (see
+   * `ownerOf`). Absent in templates of earlier versions: the handler then uses `LegacyOwner`'s
+   * form, `<stack name>/<logical id>`, computed from the event.
+   */
+  readonly Owner?: string;
+  /**
+   * The owner tag of earlier versions (`<stack name>/<logical id>`): parameters carrying it are
+   * this tree's, and are re-tagged with `Owner` on the next reconcile.
+   */
+  readonly LegacyOwner?: string;
+  /**
+   * 'true' to release (untag, keep) parameters removed from the living tree rather than
+   * delete them. Absent means 'false'.
+   */
+  readonly RetainRemovedParameters?: 'true' | 'false';
   /** Tags applied to every parameter of the tree. */
   readonly Tags: TagSpec[];
   readonly Parameters: ParameterSpec[];
@@ -120,8 +136,20 @@ export interface TreeResourceAttributes {
 
 /** Prefix of the tags the reconciler owns; users may not set tags with it. */
 export const RESERVED_TAG_PREFIX = 'cdk-secure-config:';
-/** Tag on every parameter the tree owns: `<stack name>/<logical id>` of the custom resource. */
+/** Tag on every parameter the tree owns: the tree's `Owner`. */
 export const OWNER_TAG = `${RESERVED_TAG_PREFIX}owner`;
+/**
+ * Tag on a parameter the tree took over with adoptExisting ('true'): it existed before the
+ * tree, so no path deletes it; it is released (its reserved tags removed) instead.
+ */
+export const ADOPTED_TAG = `${RESERVED_TAG_PREFIX}adopted`;
+/** Parameter Store's limit on a tag value, which the owner must fit. */
+export const MAX_OWNER_LENGTH = 256;
+
+/** The owner of a tree's parameters: unique per tree id and path, stable across construct renames. */
+export function ownerOf(treeId: string, path: string): string {
+  return `${treeId}@${path}`;
+}
 /**
  * Tag on every parameter the tree owns: the generation (a hash of the set of names) of the last
  * reconcile that wanted it. A Delete for an old generation removes only what still carries it.

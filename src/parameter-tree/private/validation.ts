@@ -8,8 +8,8 @@
  */
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import {
-  GENERATION_TAG, generatorCharacters, MAX_GENERATED_LENGTH, MIN_GENERATED_LENGTH, MIN_GENERATOR_CHARACTERS, OWNER_TAG,
-  ParameterTierName, PARAMETER_TIERS, RESERVED_TAG_PREFIX,
+  GENERATION_TAG, generatorCharacters, MAX_GENERATED_LENGTH, MAX_OWNER_LENGTH, MIN_GENERATED_LENGTH, MIN_GENERATOR_CHARACTERS, OWNER_TAG,
+  ownerOf, ParameterTierName, PARAMETER_TIERS, RESERVED_TAG_PREFIX,
 } from './contract';
 import { describeReceived, requireOneOf, requireString } from '../../private/input-checks';
 
@@ -55,6 +55,23 @@ export function validateTreePath(path: string, property = 'path'): void {
   const reserved = RESERVED_PREFIXES.find((prefix) => firstLevel.toLowerCase().startsWith(prefix));
   if (reserved) {
     throw new Error(`\`${property}\` must not start with '${reserved}' (any case) in its first level, Parameter Store reserves it; got: ${quote(path)}`);
+  }
+}
+
+/** Characters of a tree id: those of a stack name, plus what Parameter Store tag values allow. */
+const TREE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+/** `treeId`: a tag-safe name, and with the path it must fit Parameter Store's tag value limit. */
+export function validateTreeId(treeId: string, path: string, property = 'treeId'): void {
+  requireString(treeId, property);
+  if (Token.isUnresolved(treeId)) return;
+  if (!TREE_ID_PATTERN.test(treeId)) {
+    throw new Error(`\`${property}\` must be 1 to 128 characters of A-Z a-z 0-9 _ . : - starting with a letter or digit, got: ${quote(treeId)}`);
+  }
+  if (Token.isUnresolved(path)) return;
+  const owner = ownerOf(treeId, path);
+  if (owner.length > MAX_OWNER_LENGTH) {
+    throw new Error(`\`${property}\` and \`path\` make the owner tag '${owner}', ${owner.length} characters; Parameter Store allows ${MAX_OWNER_LENGTH}. Use a shorter tree id or path.`);
   }
 }
 
