@@ -4,15 +4,29 @@
  * the few reads a plan's action names (a labelled version, the actual tags).
  */
 import { generationOf, parsePhysicalId, physicalIdOf } from './hashing';
-import { deleteBatchesOf, ParameterStore } from './parameter-store';
+import { deleteBatchesOf, ParameterStore, PutRequest } from './parameter-store';
 import {
-  FreshSource, generationScanNeeded, isOwnTag, ParameterAction, ParameterPlan, planTree, PutShape, StoredMetadata, StoredValue, ValueSource,
+  FreshSource,
+  generationScanNeeded,
+  isOwnTag,
+  ParameterAction,
+  ParameterPlan,
+  planTree,
+  PutShape,
+  refusalMessage,
+  StoredParameter,
+  TreePlan,
+  typeOf,
+  ValueSource,
 } from './plan';
+import { fullNameOf } from './properties';
 import { generateSecret } from './secret-generator';
 import {
+  ADOPTED_TAG,
   GENERATION_TAG,
   OWNER_TAG,
   PLACEHOLDER_VALUE,
+  SPEC_LABEL_PREFIX,
   TreeResourceAttributes,
   TreeResourceProperties,
 } from '../../src/parameter-tree/private/contract';
@@ -51,38 +65,31 @@ interface Outcome {
   created: number;
   written: number;
   retagged: number;
+  replaced: number;
   unchanged: number;
-  leftovers: number;
+  leftoversDeleted: number;
+  leftoversReleased: number;
 }
 
 /**
- * One Create or Update of a tree. Reads the path once (values, owned parameters, those already
- * tagged with this generation), refuses foreign parameters before any write, then carries out
- * each parameter's actions with bounded concurrency, then removes leftovers.
+ * One Create or Update of a tree. Reads the path once (what exists, what the tree holds, those
+ * already tagged with this generation, and the few tags and plain values a decision needs),
+ * refuses before any write, then carries out each parameter's actions with bounded concurrency,
+ * then removes or releases leftovers.
  */
 export async function reconcileTree(options: ReconcileTreeOptions): Promise<CustomResourceResult> {
-  const { props, store, owner } = options;
+  const { props, owner } = options;
   const path = props.Path;
   const generation = generationOf(props.Parameters.map((p) => p.Name));
   const deployed = options.deployedPhysicalId ? parsePhysicalId(options.deployedPhysicalId) : undefined;
 
-  const [values, owned, inGeneration] = await outOfTimeSays(`reading what Parameter Store holds under '${path}'; nothing was written`, async () => {
-    const valuesRead = await store.valuesUnder(path);
-    const ownedRead = await store.describeTagged(path, { [OWNER_TAG]: owner });
-    return [valuesRead, ownedRead, await ownedWithGeneration(options, ownedRead, generation, deployed)] as const;
-  });
-  const plan = planTree({ props, oldProps: options.oldProps, owner, generation, deployed, values, owned, inGeneration });
+  const read = await outOfTimeSays(`reading what Parameter Store holds under '${path}'; nothing was written`,
+    () => readTree(options, generation, deployed));
+  const plan = planTree({ props, oldProps: options.oldProps, owner, generation, deployed, ...read });
+  if (plan.refused.length > 0) throw new Error(refusalMessage(plan.refused, owner));
 
-  if (plan.foreign.length > 0) {
-    throw new Error(
-      `parameter(s) ${plan.foreign.map((n) => `'${n}'`).join(', ')} already exist and are not owned by ${owner} ` +
-      `(no tag ${OWNER_TAG}=${owner}); nothing was changed. Delete them, rename them in the tree, ` +
-      'or set adoptExisting to let the tree take them over',
-    );
-  }
-
-  const outcome: Outcome = { created: 0, written: 0, retagged: 0, unchanged: 0, leftovers: 0 };
-  const executor = new ParameterExecutor(options, values, outcome);
+  const outcome: Outcome = { created: 0, written: 0, retagged: 0, replaced: 0, unchanged: 0, leftoversDeleted: 0, leftoversReleased: 0 };
+  const executor = new ParameterExecutor(options, outcome);
   try {
     await mapWithConcurrency(plan.parameters, options.concurrency, (parameter) => executor.run(parameter), options.signal);
   } catch (error) {
@@ -102,19 +109,92 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
 
   const leftoverPlan = plan.leftovers;
   if (leftoverPlan) {
-    await outOfTimeSays(`removing leftovers of tree '${path}' after every parameter was reconciled; the next deployment removes them`, async () => {
-      const awaitingCleanup = await store.describeTagged(path, { [OWNER_TAG]: owner, [GENERATION_TAG]: leftoverPlan.unlessTaggedWith });
-      const leftovers = leftoverPlan.candidates.filter((name) => !awaitingCleanup.has(name));
-      for (const batch of deleteBatchesOf(leftovers)) await store.deleteBatch(batch);
-      outcome.leftovers = leftovers.length;
-    });
+    await outOfTimeSays(`removing leftovers of tree '${path}' after every parameter was reconciled; the next deployment removes them`,
+      () => removeLeftovers(options, leftoverPlan, outcome));
   }
 
   const o = outcome;
-  options.log(`tree ${path}@${generation}: ${o.created} created, ${o.written} written, ${o.retagged} retagged, ` +
-    `${o.unchanged} unchanged, ${o.leftovers} leftover(s) removed`);
+  options.log(`tree ${path}@${generation}: ${o.created} created, ${o.written} written, ${o.replaced} replaced, ${o.retagged} retagged, ` +
+    `${o.unchanged} unchanged, ${o.leftoversDeleted} leftover(s) deleted, ${o.leftoversReleased} released`);
   const data: TreeResourceAttributes = { Path: path, ParameterCount: String(props.Parameters.length) };
   return { physicalResourceId: physicalIdOf(path, generation), data: { ...data } };
+}
+
+/** What the plan needs to know of the path, read without decrypting anything. */
+interface TreeRead {
+  readonly stored: Map<string, StoredParameter>;
+  readonly owned: Set<string>;
+  readonly legacyOwned: Set<string>;
+  readonly foreignOwners: Map<string, string | undefined>;
+  readonly adopted: Set<string>;
+  readonly values: Map<string, string>;
+  readonly inGeneration: Set<string>;
+}
+
+/**
+ * One scan of everything under the path (existence, type, version, metadata), the scans of
+ * what carries this tree's owner tag (and the legacy one), then only what a decision needs:
+ * the tags of desired parameters held by nobody known (another tree's, or untagged), the tags
+ * of held parameters whose type changes (adopted ones are never deleted), and the values of the
+ * held String and StringList parameters. Foreign SecureStrings are never decrypted.
+ */
+async function readTree(
+  options: ReconcileTreeOptions,
+  generation: string,
+  deployed: { generation: string } | undefined,
+): Promise<TreeRead> {
+  const { props, store } = options;
+  const path = props.Path;
+  const stored = await store.describeAll(path);
+  const owned = new Set((await store.describeTagged(path, { [OWNER_TAG]: options.owner })).keys());
+  const legacyOwner = props.LegacyOwner;
+  const legacyOwned = legacyOwner && legacyOwner !== options.owner && stored.size > owned.size
+    ? new Set([...(await store.describeTagged(path, { [OWNER_TAG]: legacyOwner })).keys()].filter((name) => !owned.has(name)))
+    : new Set<string>();
+  const held = (name: string) => owned.has(name) || legacyOwned.has(name);
+
+  const desired = props.Parameters.map((spec) => ({ spec, name: fullNameOf(path, spec.Name) }))
+    .filter(({ name }) => stored.has(name));
+  const unknownHolder = desired.filter(({ name }) => !held(name)).map(({ name }) => name);
+  const typeChanging = desired.filter(({ spec, name }) => held(name) && stored.get(name)!.type !== typeOf(spec)).map(({ name }) => name);
+  const tags = new Map<string, Map<string, string>>();
+  await mapWithConcurrency([...unknownHolder, ...typeChanging], options.concurrency,
+    async (name) => tags.set(name, await store.tagsOf(name)), options.signal);
+  const foreignOwners = new Map(unknownHolder.map((name) => [name, tags.get(name)!.get(OWNER_TAG)]));
+  const adopted = new Set(typeChanging.filter((name) => tags.get(name)!.get(ADOPTED_TAG) === 'true'));
+
+  const plainHeld = desired
+    .filter(({ spec, name }) => held(name) && typeOf(spec) !== 'SecureString' && stored.get(name)!.type === typeOf(spec))
+    .map(({ name }) => name);
+  const values = await store.plainValues(plainHeld);
+  const inGeneration = await ownedWithGeneration(options, owned, generation, deployed);
+  return { stored, owned, legacyOwned, foreignOwners, adopted, values, inGeneration };
+}
+
+/**
+ * Deletes the leftovers not awaiting CloudFormation's cleanup, or releases them (untagged, kept)
+ * when the tree retains removed parameters; adopted ones are always released.
+ */
+async function removeLeftovers(options: ReconcileTreeOptions, leftoverPlan: NonNullable<TreePlan['leftovers']>, outcome: Outcome): Promise<void> {
+  const { store, props } = options;
+  const owners = [options.owner, ...(props.LegacyOwner && props.LegacyOwner !== options.owner ? [props.LegacyOwner] : [])];
+  const awaitingCleanup = new Set<string>();
+  for (const owner of owners) {
+    for (const name of (await store.describeTagged(props.Path, { [OWNER_TAG]: owner, [GENERATION_TAG]: leftoverPlan.unlessTaggedWith })).keys()) {
+      awaitingCleanup.add(name);
+    }
+  }
+  const leftovers = leftoverPlan.candidates.filter((name) => !awaitingCleanup.has(name));
+  if (leftovers.length === 0) return;
+  const adopted = leftoverPlan.release
+    ? new Set<string>()
+    : new Set((await store.describeTagged(props.Path, { [OWNER_TAG]: options.owner, [ADOPTED_TAG]: 'true' })).keys());
+  const toRelease = leftovers.filter((name) => leftoverPlan.release || adopted.has(name));
+  const toDelete = leftovers.filter((name) => !toRelease.includes(name));
+  for (const name of toRelease) await store.release(name);
+  for (const batch of deleteBatchesOf(toDelete)) await store.deleteBatch(batch);
+  outcome.leftoversReleased = toRelease.length;
+  outcome.leftoversDeleted = toDelete.length;
 }
 
 /** Runs `work`; a cancellation by the deadline becomes a DeadlineError saying what was under way. */
@@ -129,13 +209,13 @@ export async function outOfTimeSays<T>(during: string, work: () => Promise<T>): 
 
 async function ownedWithGeneration(
   options: ReconcileTreeOptions,
-  owned: Map<string, StoredMetadata>,
+  owned: ReadonlySet<string>,
   generation: string,
   deployed: { generation: string } | undefined,
 ): Promise<Set<string>> {
   const oldGeneration = options.oldProps ? generationOf(options.oldProps.Parameters.map((p) => p.Name)) : undefined;
   if (!generationScanNeeded({ generation, deployed, oldGeneration, ownedCount: owned.size })) {
-    return new Set(owned.keys());
+    return new Set(owned);
   }
   const tagged = await options.store.describeTagged(options.props.Path, { [OWNER_TAG]: options.owner, [GENERATION_TAG]: generation });
   return new Set(tagged.keys());
@@ -144,11 +224,16 @@ async function ownedWithGeneration(
 /** Rewrites of a placeholder raced by operator writes before giving up. */
 const OPERATOR_REWRITE_ATTEMPTS = 3;
 
+/**
+ * At Parameter Store's 100 versions, how many of the oldest versions lose the tree's old spec
+ * labels at once: enough that the next few writes do not meet the limit again.
+ */
+export const VERSIONS_FREED_AT_ONCE = 10;
+
 /** Carries out one parameter's actions, in order. */
 class ParameterExecutor {
   constructor(
     private readonly options: ReconcileTreeOptions,
-    private readonly values: ReadonlyMap<string, StoredValue>,
     private readonly outcome: Outcome,
   ) {}
 
@@ -157,43 +242,38 @@ class ParameterExecutor {
   }
 
   private async perform(parameter: ParameterPlan, action: ParameterAction): Promise<void> {
-    const { store } = this.options;
+    const { store, owner } = this.options;
     const { name } = parameter;
     switch (action.kind) {
-      case 'create': {
-        const value = await this.freshValue(parameter, action.source);
-        const tags = [...action.tags].map(([Key, Value]) => ({ Key, Value }));
-        let version: number;
-        try {
-          version = await store.put({ ...this.putOf(name, action.put, value, false), tags });
-        } catch (error) {
-          if ((error as Error).name !== 'ParameterAlreadyExists') throw error;
-          version = await this.adoptOwnCreate(name);
-        }
-        // Labelling is idempotent: a duplicate that labelled this version already changes nothing.
-        if (action.label) await store.label(name, version, action.label);
+      case 'replace':
+        // Deleting a parameter that is already gone is not an error: a rerun after a crash here creates it.
+        await store.deleteBatch([name]);
+        await this.create(parameter, action);
+        this.outcome.replaced++;
+        return;
+      case 'create':
+        await this.create(parameter, action);
         this.outcome.created++;
         return;
-      }
       case 'claim':
-        await store.addTags(name, new Map(action.tags));
+        await store.addTags(name, owner, action.tags);
         this.outcome.retagged++;
         return;
       case 'retag':
-        await store.addTags(name, new Map([[GENERATION_TAG, action.generation]]));
+        await store.addTags(name, owner, new Map([[GENERATION_TAG, action.generation]]));
         this.outcome.retagged++;
         return;
       case 'sync-tags': {
         const actual = await store.tagsOf(name);
         const toAdd = new Map([...action.desired].filter(([key, value]) => actual.get(key) !== value));
         const toRemove = [...action.previous.keys()].filter((key) => !action.desired.has(key) && actual.has(key) && !isOwnTag(key));
-        await store.addTags(name, toAdd);
+        await store.addTags(name, owner, toAdd);
         await store.removeTags(name, toRemove);
         return;
       }
       case 'write': {
         if (action.source.from === 'operator') {
-          await this.rewriteKeepingOperatorValue(name, action.put);
+          await this.rewriteKeepingOperatorValue(parameter, action.put);
           this.outcome.written++;
           return;
         }
@@ -202,7 +282,7 @@ class ParameterExecutor {
           this.outcome.unchanged++;
           return;
         }
-        const version = await store.put(this.putOf(name, action.put, value, true));
+        const version = await this.overwrite(parameter, this.putOf(name, action.put, value, true), action.label);
         if (action.label) await store.label(name, version, action.label);
         this.outcome.written++;
         return;
@@ -211,6 +291,52 @@ class ParameterExecutor {
         this.outcome.unchanged++;
         return;
     }
+  }
+
+  private async create(parameter: ParameterPlan, action: Extract<ParameterAction, { kind: 'create' | 'replace' }>): Promise<void> {
+    const { store } = this.options;
+    const { name } = parameter;
+    const value = await this.freshValue(parameter, action.source);
+    const tags = [...action.tags].map(([Key, Value]) => ({ Key, Value }));
+    let version: number;
+    try {
+      version = await store.put({ ...this.putOf(name, action.put, value, false), tags });
+    } catch (error) {
+      if ((error as Error).name !== 'ParameterAlreadyExists') throw error;
+      version = await this.adoptOwnCreate(name);
+    }
+    // Labelling is idempotent: a duplicate that labelled this version already changes nothing.
+    if (action.label) await store.label(name, version, action.label);
+  }
+
+  /**
+   * PutParameter with Overwrite. Parameter Store keeps 100 versions and refuses a new one when
+   * the oldest carries a label: then the tree's own spec labels come off the oldest versions,
+   * except the one being written and the previously deployed spec's (a rollback needs it;
+   * removing the one being written before the write lands would lose the value to a crash),
+   * and the put is tried once more. Labels the tree did not write are never removed.
+   */
+  private async overwrite(parameter: ParameterPlan, request: PutRequest, writing: string | undefined): Promise<number> {
+    const { store } = this.options;
+    try {
+      return await store.put(request);
+    } catch (error) {
+      if ((error as Error).name !== 'ParameterMaxVersionLimitExceeded') throw error;
+    }
+    const kept = new Set([writing, parameter.previousLabel].filter((label): label is string => label !== undefined));
+    const history = await store.history(parameter.name);
+    const oldest = history.slice(0, VERSIONS_FREED_AT_ONCE)
+      .map((entry) => ({ ...entry, removable: entry.labels.filter((l) => l.startsWith(SPEC_LABEL_PREFIX) && !kept.has(l)) }));
+    const pinned = oldest[0] ? oldest[0].labels.filter((l) => !oldest[0].removable.includes(l)) : [];
+    if (pinned.length > 0) {
+      throw new Error(
+        `'${parameter.name}' has Parameter Store's maximum of versions, and its oldest version ${oldest[0].version} carries ` +
+        `label(s) ${pinned.map((l) => `'${l}'`).join(', ')} that the tree may not remove (not its own, or needed for a rollback); ` +
+        'move or remove them, then deploy again',
+      );
+    }
+    for (const entry of oldest) await store.unlabel(parameter.name, entry.version, entry.removable);
+    return store.put(request);
   }
 
   /**
@@ -239,13 +365,14 @@ class ParameterExecutor {
    * a value the operator sets between that read and the write is detected afterwards from the
    * version numbers and written back on top: the operator's latest value is always the latest.
    */
-  private async rewriteKeepingOperatorValue(name: string, put: PutShape): Promise<void> {
+  private async rewriteKeepingOperatorValue(parameter: ParameterPlan, put: PutShape): Promise<void> {
     const { store } = this.options;
+    const { name } = parameter;
     let read = await store.current(name);
     let latestBefore = read?.version ?? 0;
     for (let attempt = 1; ; attempt++) {
       if (!read) throw new Error(`placeholder '${name}' disappeared while the tree was being reconciled`);
-      const version = await store.put(this.putOf(name, put, read.value, true));
+      const version = await this.overwrite(parameter, this.putOf(name, put, read.value, true), undefined);
       if (version === latestBefore + 1) return;
       if (attempt >= OPERATOR_REWRITE_ATTEMPTS) {
         throw new Error(`placeholder '${name}' kept changing while its metadata was rewritten; run the deployment again`);
@@ -256,7 +383,7 @@ class ParameterExecutor {
     }
   }
 
-  private putOf(name: string, put: PutShape, value: string, overwrite: boolean) {
+  private putOf(name: string, put: PutShape, value: string, overwrite: boolean): PutRequest {
     return { name, type: put.type, value, keyId: put.keyId, description: put.description, tier: put.tier, overwrite };
   }
 
@@ -264,8 +391,12 @@ class ParameterExecutor {
   private async valueFrom(parameter: ParameterPlan, source: Exclude<ValueSource, { from: 'operator' }>): Promise<string | undefined> {
     const { name } = parameter;
     switch (source.from) {
-      case 'stored':
-        return this.values.get(name)!.value;
+      case 'stored': {
+        // The tree's own SecureString, read with decryption via SSM: whichever key encrypted it.
+        const current = await this.options.store.current(name);
+        if (!current) throw new Error(`parameter '${name}' disappeared while the tree was being reconciled`);
+        return current.value;
+      }
       case 'labelled': {
         // The spec's value may live in an older version (a rollback, or a spec flipping back).
         const labelled = await this.options.store.versionLabelled(name, source.label);

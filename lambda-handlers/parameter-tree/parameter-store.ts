@@ -8,7 +8,8 @@ import {
   DeleteParametersCommand,
   DescribeParametersCommand,
   GetParameterCommand,
-  GetParametersByPathCommand,
+  GetParameterHistoryCommand,
+  GetParametersCommand,
   LabelParameterVersionCommand,
   ListTagsForResourceCommand,
   ParameterStringFilter,
@@ -16,9 +17,10 @@ import {
   RemoveTagsFromResourceCommand,
   SSMClient,
   Tag,
+  UnlabelParameterVersionCommand,
 } from '@aws-sdk/client-ssm';
-import { ParameterType, StoredMetadata, StoredValue } from './plan';
-import { PacedSsmAction } from '../../src/parameter-tree/private/contract';
+import { ParameterType, StoredParameter } from './plan';
+import { ADOPTED_TAG, GENERATION_TAG, OWNER_TAG, PacedSsmAction } from '../../src/parameter-tree/private/contract';
 import { PacedCalls } from '../shared/paced-calls';
 import { Redactor } from '../shared/redaction';
 
@@ -36,16 +38,31 @@ export interface PutRequest {
 
 const LABEL_NOT_FOUND = new Set(['ParameterNotFound', 'ParameterVersionNotFound', 'ParameterVersionLabelNotFound']);
 
-/** Parameter Store's limits: GetParametersByPath 10, DescribeParameters 50, DeleteParameters 10. */
-const BY_PATH_PAGE = 10;
+/** Parameter Store's limits: GetParameters 10, DescribeParameters 50, GetParameterHistory 50, DeleteParameters 10. */
+const GET_BATCH = 10;
 const DESCRIBE_PAGE = 50;
+const HISTORY_PAGE = 50;
 export const DELETE_BATCH = 10;
+
+/** The tags that make a parameter a tree's; removing them releases it. */
+export const RESERVED_TAGS: readonly string[] = [OWNER_TAG, GENERATION_TAG, ADOPTED_TAG];
+
+/** `names` in groups of `size` (DeleteParameters and GetParameters take 10). */
+export function batchesOf(names: readonly string[], size: number): string[][] {
+  const batches: string[][] = [];
+  for (let i = 0; i < names.length; i += size) batches.push(names.slice(i, i + size));
+  return batches;
+}
 
 /** `names` in groups DeleteParameters accepts. */
 export function deleteBatchesOf(names: readonly string[]): string[][] {
-  const batches: string[][] = [];
-  for (let i = 0; i < names.length; i += DELETE_BATCH) batches.push(names.slice(i, i + DELETE_BATCH));
-  return batches;
+  return batchesOf(names, DELETE_BATCH);
+}
+
+/** One version of a parameter as its history lists it (no value). */
+export interface HistoryEntry {
+  readonly version: number;
+  readonly labels: readonly string[];
 }
 
 export class ParameterStore {
@@ -56,41 +73,55 @@ export class ParameterStore {
     private readonly redactor: Redactor,
   ) {}
 
-  /** Latest value of every parameter under `path`, decrypted, keyed by full name. */
-  public async valuesUnder(path: string): Promise<Map<string, StoredValue>> {
-    const values = new Map<string, StoredValue>();
-    let token: string | undefined;
-    do {
-      const page = await this.calls.call('GetParameter*', (abortSignal) => this.ssm.send(new GetParametersByPathCommand({
-        Path: path, Recursive: true, WithDecryption: true, MaxResults: BY_PATH_PAGE, NextToken: token,
-      }), { abortSignal }));
-      for (const p of page.Parameters ?? []) {
-        if (p.Type === 'SecureString') this.redactor.add(p.Value);
-        values.set(p.Name!, { type: p.Type as ParameterType, value: p.Value ?? '', version: p.Version ?? 0 });
-      }
-      token = page.NextToken;
-    } while (token);
-    return values;
+  /**
+   * What DescribeParameters knows of every parameter under `path` (type, version, key, tier,
+   * description; no value, nothing decrypted), keyed by full name.
+   */
+  public async describeAll(path: string): Promise<Map<string, StoredParameter>> {
+    return this.describe(path, {});
   }
 
-  /** Metadata of parameters under `path` that carry every tag given, keyed by full name. */
-  public async describeTagged(path: string, tags: Record<string, string>): Promise<Map<string, StoredMetadata>> {
+  /** The same, for the parameters under `path` that carry every tag given. */
+  public async describeTagged(path: string, tags: Record<string, string>): Promise<Map<string, StoredParameter>> {
+    return this.describe(path, tags);
+  }
+
+  private async describe(path: string, tags: Record<string, string>): Promise<Map<string, StoredParameter>> {
     const filters: ParameterStringFilter[] = [
       { Key: 'Path', Option: 'Recursive', Values: [path] },
       ...Object.entries(tags).map(([key, value]) => ({ Key: `tag:${key}`, Values: [value] })),
     ];
-    const found = new Map<string, StoredMetadata>();
+    const found = new Map<string, StoredParameter>();
     let token: string | undefined;
     do {
       const page = await this.calls.call('DescribeParameters', (abortSignal) => this.ssm.send(new DescribeParametersCommand({
         ParameterFilters: filters, MaxResults: DESCRIBE_PAGE, NextToken: token,
       }), { abortSignal }));
       for (const p of page.Parameters ?? []) {
-        found.set(p.Name!, { keyId: p.KeyId, description: p.Description ?? '', tier: p.Tier });
+        found.set(p.Name!, {
+          type: p.Type as ParameterType, version: p.Version ?? 0, keyId: p.KeyId, description: p.Description ?? '', tier: p.Tier,
+        });
       }
       token = page.NextToken;
     } while (token);
     return found;
+  }
+
+  /**
+   * Latest values of String and StringList parameters, without decryption (a SecureString among
+   * `names` would come back as ciphertext: callers pass plain ones only). Names that do not
+   * exist are left out.
+   */
+  public async plainValues(names: readonly string[]): Promise<Map<string, string>> {
+    const values = new Map<string, string>();
+    for (const batch of batchesOf(names, GET_BATCH)) {
+      const result = await this.calls.call('GetParameter*', (abortSignal) =>
+        this.ssm.send(new GetParametersCommand({ Names: batch, WithDecryption: false }), { abortSignal }));
+      for (const p of result.Parameters ?? []) {
+        if (p.Type !== 'SecureString') values.set(p.Name!, p.Value ?? '');
+      }
+    }
+    return values;
   }
 
   /** The version carrying `label` (or numbered so), decrypted; undefined when no version has it. */
@@ -144,10 +175,16 @@ export class ParameterStore {
     return new Map((result.TagList ?? []).map((t) => [t.Key!, t.Value ?? '']));
   }
 
-  public async addTags(name: string, tags: Map<string, string>): Promise<void> {
+  /**
+   * Adds `tags`, always together with OWNER_TAG=`owner`: the reconciler's IAM policy allows
+   * AddTagsToResource only with that tag in the request (aws:RequestTag). Nothing is sent when
+   * `tags` is empty.
+   */
+  public async addTags(name: string, owner: string, tags: ReadonlyMap<string, string>): Promise<void> {
     if (tags.size === 0) return;
+    const withOwner = new Map([...tags, [OWNER_TAG, owner]]);
     await this.calls.call('AddTagsToResource', (abortSignal) => this.ssm.send(new AddTagsToResourceCommand({
-      ResourceType: 'Parameter', ResourceId: name, Tags: [...tags].map(([Key, Value]) => ({ Key, Value })),
+      ResourceType: 'Parameter', ResourceId: name, Tags: [...withOwner].map(([Key, Value]) => ({ Key, Value })),
     }), { abortSignal }));
   }
 
@@ -155,6 +192,38 @@ export class ParameterStore {
     if (keys.length === 0) return;
     await this.calls.call('RemoveTagsFromResource', (abortSignal) =>
       this.ssm.send(new RemoveTagsFromResourceCommand({ ResourceType: 'Parameter', ResourceId: name, TagKeys: [...keys] }), { abortSignal }));
+  }
+
+  /** Versions of `name` still kept (up to 100), oldest first, with their labels. */
+  public async history(name: string): Promise<HistoryEntry[]> {
+    const entries: HistoryEntry[] = [];
+    let token: string | undefined;
+    do {
+      // Paced with GetParameter*: a rare call (the version limit), not worth a limiter of its own.
+      const page = await this.calls.call('GetParameter*', (abortSignal) => this.ssm.send(new GetParameterHistoryCommand({
+        Name: name, WithDecryption: false, MaxResults: HISTORY_PAGE, NextToken: token,
+      }), { abortSignal }));
+      for (const p of page.Parameters ?? []) entries.push({ version: p.Version ?? 0, labels: p.Labels ?? [] });
+      token = page.NextToken;
+    } while (token);
+    return entries.sort((a, b) => a.version - b.version);
+  }
+
+  /** Takes `labels` off `version`; labels it does not carry are ignored. */
+  public async unlabel(name: string, version: number, labels: readonly string[]): Promise<void> {
+    if (labels.length === 0) return;
+    // Paced with LabelParameterVersion: the same kind of write, and rare.
+    await this.calls.call('LabelParameterVersion', (abortSignal) => this.ssm.send(new UnlabelParameterVersionCommand({
+      Name: name, ParameterVersion: version, Labels: [...labels],
+    }), { abortSignal }));
+  }
+
+  /**
+   * Releases a parameter: removes the tree's reserved tags (owner, generation, adopted) and keeps
+   * its value, history and user tags. Releasing a released parameter changes nothing.
+   */
+  public async release(name: string): Promise<void> {
+    await this.removeTags(name, RESERVED_TAGS);
   }
 
   /** Deletes up to DELETE_BATCH names; names already gone are not an error (idempotent). */

@@ -10,6 +10,7 @@
 import { specLabelOf } from './hashing';
 import { fullNameOf, userTagsOf } from './properties';
 import {
+  ADOPTED_TAG,
   GENERATION_TAG,
   OWNER_TAG,
   ParameterKind,
@@ -20,19 +21,26 @@ import {
 
 export type ParameterType = 'String' | 'StringList' | 'SecureString';
 
-/** A parameter's latest version as GetParametersByPath returns it. */
-export interface StoredValue {
-  readonly type: ParameterType;
-  readonly value: string;
-  readonly version: number;
-}
-
 /** What DescribeParameters knows of a parameter (no value, no tags). */
 export interface StoredMetadata {
   readonly keyId?: string;
   readonly description: string;
   readonly tier?: string;
 }
+
+/** A parameter that exists, as the scan of the path found it: nothing decrypted, no value. */
+export interface StoredParameter extends StoredMetadata {
+  readonly type: ParameterType;
+  /** The latest version. */
+  readonly version: number;
+}
+
+/**
+ * Who holds a parameter that exists: this tree (its owner tag is `Owner`), this tree under the
+ * owner tag of earlier versions (`LegacyOwner`), or nobody (no owner tag: adoptable).
+ * A parameter of another tree never gets this far: it is refused.
+ */
+export type Holder = 'owner' | 'legacy-owner' | 'nobody';
 
 /**
  * Where a value for a spec with none yet comes from: the spec's own value (String, StringList,
@@ -43,7 +51,7 @@ export type FreshSource = 'spec' | 'placeholder' | 'decrypt' | 'generate';
 /** Where the value of a write comes from. */
 export type ValueSource =
   | { readonly from: FreshSource }
-  /** The value stored now: the tree's own secret, rewritten for a metadata change. */
+  /** The value stored now (read with decryption, via SSM): the tree's own secret, rewritten for a metadata change. */
   | { readonly from: 'stored' }
   /** The value the operator set: a placeholder's, as it is right before the write. */
   | { readonly from: 'operator' }
@@ -65,7 +73,15 @@ export interface PutShape {
 export type ParameterAction =
   /** PutParameter without Overwrite, tagged; then the spec label on the new version. */
   | { readonly kind: 'create'; readonly put: PutShape; readonly source: FreshSource; readonly tags: ReadonlyMap<string, string>; readonly label?: string }
-  /** Takes over a foreign parameter (adoptExisting): owner, generation and user tags at once. */
+  /**
+   * A type change Parameter Store refuses to overwrite in a hierarchy: DeleteParameters, then the
+   * create. A crash in between leaves the parameter missing, and the next run creates it.
+   */
+  | { readonly kind: 'replace'; readonly put: PutShape; readonly source: FreshSource; readonly tags: ReadonlyMap<string, string>; readonly label?: string }
+  /**
+   * Makes an existing parameter this tree's: an untagged one (adoptExisting, marked adopted) or
+   * one carrying the legacy owner tag. Owner and generation tags, and the user tags for adoption.
+   */
   | { readonly kind: 'claim'; readonly tags: ReadonlyMap<string, string> }
   /** Moves the generation tag to this generation. */
   | { readonly kind: 'retag'; readonly generation: string }
@@ -86,10 +102,12 @@ export interface ParameterPlanInput {
   readonly oldProps?: TreeResourceProperties;
   readonly owner: string;
   readonly generation: string;
-  /** Latest version, if the parameter exists. */
-  readonly stored?: StoredValue;
-  /** Metadata, if this owner owns it (an existing parameter without it is foreign). */
-  readonly owned?: StoredMetadata;
+  /** The parameter, if it exists. */
+  readonly stored?: StoredParameter;
+  /** Who holds it; only read when it exists. @default 'owner' */
+  readonly holder?: Holder;
+  /** Latest value of a String or StringList the tree holds (read without decryption). */
+  readonly value?: string;
   /** Already tagged with this generation. */
   readonly inGeneration: boolean;
 }
@@ -98,7 +116,19 @@ export interface ParameterPlan {
   readonly name: string;
   readonly spec: ParameterSpec;
   readonly actions: readonly ParameterAction[];
+  /**
+   * The spec label of the previously deployed spec: a rollback needs the version carrying it,
+   * so the version limit never takes it off.
+   */
+  readonly previousLabel?: string;
 }
+
+/** Why a desired parameter cannot be reconciled; any refusal stops the event before a write. */
+export type Refusal =
+  | { readonly name: string; readonly reason: 'other-owner'; readonly owner: string }
+  | { readonly name: string; readonly reason: 'not-owned' }
+  | { readonly name: string; readonly reason: 'secret-to-plain'; readonly kind: ParameterKind }
+  | { readonly name: string; readonly reason: 'adopted-type-change'; readonly from: ParameterType; readonly to: ParameterType };
 
 export interface TreePlanInput {
   readonly props: TreeResourceProperties;
@@ -107,20 +137,38 @@ export interface TreePlanInput {
   readonly generation: string;
   /** `<path>@<generation>` CloudFormation has deployed (an Update's physical id), parsed. */
   readonly deployed?: { readonly path: string; readonly generation: string };
-  readonly values: ReadonlyMap<string, StoredValue>;
-  readonly owned: ReadonlyMap<string, StoredMetadata>;
+  /** Every parameter under the path. */
+  readonly stored: ReadonlyMap<string, StoredParameter>;
+  /** Names tagged with this tree's owner. */
+  readonly owned: ReadonlySet<string>;
+  /** Names tagged with the legacy owner (empty without one). */
+  readonly legacyOwned: ReadonlySet<string>;
+  /**
+   * Desired names that exist but carry neither owner: their owner tag, or undefined when they
+   * have none.
+   */
+  readonly foreignOwners: ReadonlyMap<string, string | undefined>;
+  /** Held names known to carry ADOPTED_TAG (read where a decision depends on it: type changes). */
+  readonly adopted: ReadonlySet<string>;
+  /** Latest values of the String and StringList parameters the tree holds. */
+  readonly values: ReadonlyMap<string, string>;
   readonly inGeneration: ReadonlySet<string>;
 }
 
 export interface TreePlan {
-  /** Desired names that exist and belong to someone else: nothing may be written. */
-  readonly foreign: readonly string[];
+  /** Desired parameters that must not be touched, with why; when any, nothing is planned. */
+  readonly refused: readonly Refusal[];
   readonly parameters: readonly ParameterPlan[];
   /**
-   * Owned parameters no longer wanted, to delete after the writes unless still tagged with
-   * `unlessTaggedWith` (those wait for CloudFormation's cleanup Delete).
+   * Held parameters no longer wanted, to delete (or release) after the writes unless still tagged
+   * with `unlessTaggedWith` (those wait for CloudFormation's cleanup Delete).
    */
-  readonly leftovers?: { readonly candidates: readonly string[]; readonly unlessTaggedWith: string };
+  readonly leftovers?: {
+    readonly candidates: readonly string[];
+    readonly unlessTaggedWith: string;
+    /** RetainRemovedParameters: release (untag, keep) rather than delete. Adopted ones are released anyway. */
+    readonly release: boolean;
+  };
 }
 
 export function typeOf(spec: ParameterSpec): ParameterType {
@@ -141,7 +189,7 @@ export function sameKey(keyArn: string, keyId: string | undefined): boolean {
 }
 
 export function isOwnTag(key: string): boolean {
-  return key === OWNER_TAG || key === GENERATION_TAG;
+  return key === OWNER_TAG || key === GENERATION_TAG || key === ADOPTED_TAG;
 }
 
 /**
@@ -162,66 +210,129 @@ export function generationScanNeeded(input: {
 export function planTree(input: TreePlanInput): TreePlan {
   const { props } = input;
   const nameOf = (spec: ParameterSpec) => fullNameOf(props.Path, spec.Name);
-  const foreign = props.AdoptExisting === 'true'
-    ? []
-    : props.Parameters.map(nameOf).filter((name) => input.values.has(name) && !input.owned.has(name));
+  const refused = props.Parameters.flatMap((spec) => refusalOf(nameOf(spec), spec, input));
+  if (refused.length > 0) return { refused, parameters: [] };
   const parameters = props.Parameters.map((spec): ParameterPlan => {
     const name = nameOf(spec);
+    const previous = input.oldProps?.Parameters.find((p) => p.Name === spec.Name);
+    const previousLabel = previous && input.oldProps ? specLabelOf(previous, input.oldProps.KeyArn) : undefined;
     return {
       name,
       spec,
+      ...(previousLabel ? { previousLabel } : {}),
       actions: planParameter({
         spec,
-        previous: input.oldProps?.Parameters.find((p) => p.Name === spec.Name),
+        previous,
         props,
         oldProps: input.oldProps,
         owner: input.owner,
         generation: input.generation,
-        stored: input.values.get(name),
-        owned: input.owned.get(name),
+        stored: input.stored.get(name),
+        holder: holderOf(name, input),
+        value: input.values.get(name),
         inGeneration: input.inGeneration.has(name),
       }),
     };
   });
-  return { foreign, parameters, leftovers: planLeftovers(input) };
+  return { refused, parameters, leftovers: planLeftovers(input) };
+}
+
+function holderOf(name: string, input: TreePlanInput): Holder {
+  if (input.owned.has(name)) return 'owner';
+  return input.legacyOwned.has(name) ? 'legacy-owner' : 'nobody';
+}
+
+/** Why `spec` may not be reconciled onto what exists under `name`, or nothing. */
+function refusalOf(name: string, spec: ParameterSpec, input: TreePlanInput): Refusal[] {
+  const stored = input.stored.get(name);
+  if (!stored) return [];
+  const held = input.owned.has(name) || input.legacyOwned.has(name);
+  if (!held) {
+    const otherOwner = input.foreignOwners.get(name);
+    // Another tree's parameter is never taken, whatever adoptExisting says.
+    if (otherOwner !== undefined) return [{ name, reason: 'other-owner', owner: otherOwner }];
+    if (input.props.AdoptExisting !== 'true') return [{ name, reason: 'not-owned' }];
+  }
+  const type = typeOf(spec);
+  if (stored.type === type) return [];
+  // A secret turned plain would lose its value (generated, set by an operator, decrypted).
+  if (stored.type === 'SecureString') return [{ name, reason: 'secret-to-plain', kind: spec.Kind }];
+  // The type change deletes the parameter, which is never done to one the tree did not create.
+  if (!held || input.adopted.has(name)) return [{ name, reason: 'adopted-type-change', from: stored.type, to: type }];
+  return [];
+}
+
+/** The reason of a refused event: every refused parameter, with what to do about it. */
+export function refusalMessage(refused: readonly Refusal[], owner: string): string {
+  const parts = refused.map((r) => {
+    switch (r.reason) {
+      case 'other-owner':
+        return `'${r.name}' belongs to another tree (tag ${OWNER_TAG}=${r.owner}), which adoptExisting never takes over; ` +
+          'give this tree another path or name for it';
+      case 'not-owned':
+        return `'${r.name}' already exists and is not owned by ${owner} (no tag ${OWNER_TAG}=${owner}); ` +
+          'delete it, rename it in the tree, or set adoptExisting to let the tree take it over';
+      case 'secret-to-plain':
+        return `'${r.name}' is a SecureString and the tree now declares it ${r.kind}: its secret value (generated, set by an ` +
+          'operator, or decrypted) would be lost. To do this on purpose, rename the parameter, or remove it in one deployment ' +
+          'and add it back in the next';
+      case 'adopted-type-change':
+        return `'${r.name}' was not created by this tree (adopted), and changing its type from ${r.from} to ${r.to} means ` +
+          'deleting it; rename the parameter in the tree, or delete it yourself first';
+    }
+  });
+  return `nothing was changed: ${parts.join('; ')}`;
 }
 
 /**
- * Under 'destroy', owned parameters that no generation still needs: not wanted now, and (checked
- * by the executor) not tagged with the deployed generation. What remains is what an Update that
- * failed midway created before its rollback: CloudFormation sends no Delete for that generation.
+ * Held parameters that no generation still needs: not wanted now, and (checked by the executor)
+ * not tagged with the deployed generation. What remains is what an Update that failed midway
+ * created before its rollback (CloudFormation sends no Delete for that generation), or a removed
+ * parameter a cleanup Delete missed.
  */
 function planLeftovers(input: TreePlanInput): TreePlan['leftovers'] {
   const { props, deployed } = input;
-  if (props.RemovalPolicy !== 'destroy' || !deployed || deployed.path !== props.Path) return undefined;
+  if (!deployed || deployed.path !== props.Path) return undefined;
   const wanted = new Set(props.Parameters.map((p) => fullNameOf(props.Path, p.Name)));
-  const candidates = [...input.owned.keys()].filter((name) => !wanted.has(name));
-  return candidates.length === 0 ? undefined : { candidates, unlessTaggedWith: deployed.generation };
+  const candidates = [...input.owned, ...input.legacyOwned].filter((name) => !wanted.has(name));
+  if (candidates.length === 0) return undefined;
+  return { candidates, unlessTaggedWith: deployed.generation, release: props.RetainRemovedParameters === 'true' };
 }
 
 /** The actions that bring one parameter to its spec. */
 export function planParameter(input: ParameterPlanInput): ParameterAction[] {
-  const { spec, props, stored, owned } = input;
+  const { spec, props, stored } = input;
+  const holder = input.holder ?? 'owner';
   const type = typeOf(spec);
   const label = specLabelOf(spec, props.KeyArn);
   const userTags = userTagsOf(props, spec);
+  const ownTags = new Map([...userTags, [OWNER_TAG, input.owner], [GENERATION_TAG, input.generation]]);
+  const put = { type, keyId: keyIdFor(type, props), description: spec.Description, tier: effectiveTier(spec.Tier, stored?.tier) };
+  const withLabel = label ? { label } : {};
 
   if (!stored) {
-    const tags = new Map([...userTags, [OWNER_TAG, input.owner], [GENERATION_TAG, input.generation]]);
-    const put = { type, keyId: keyIdFor(type, props), description: spec.Description, tier: spec.Tier };
-    return [{ kind: 'create', put, source: freshSourceOf(spec), tags, ...(label ? { label } : {}) }];
+    return [{ kind: 'create', put: { ...put, tier: spec.Tier }, source: freshSourceOf(spec), tags: ownTags, ...withLabel }];
+  }
+  if (stored.type !== type) {
+    // Refused beforehand unless the tree created it and the new type is not a lossy one.
+    return [{ kind: 'replace', put: { ...put, tier: spec.Tier }, source: freshSourceOf(spec), tags: ownTags, ...withLabel }];
   }
 
   const actions: ParameterAction[] = [];
-  if (!owned) {
-    // Adopting: claim it first, so a failure later leaves it ours and a retry manages it.
-    actions.push({ kind: 'claim', tags: new Map([...userTags, [OWNER_TAG, input.owner], [GENERATION_TAG, input.generation]]) });
+  if (holder === 'nobody') {
+    // Adopting: claim it first, so a failure later leaves it ours (and marked adopted) and a retry manages it.
+    actions.push({ kind: 'claim', tags: new Map([...ownTags, [ADOPTED_TAG, 'true']]) });
   } else {
-    if (!input.inGeneration) actions.push({ kind: 'retag', generation: input.generation });
+    if (holder === 'legacy-owner') {
+      // The owner tag of earlier versions: the same tree, re-tagged with its owner (not adopted).
+      actions.push({ kind: 'claim', tags: new Map([[OWNER_TAG, input.owner], [GENERATION_TAG, input.generation]]) });
+    } else if (!input.inGeneration) {
+      actions.push({ kind: 'retag', generation: input.generation });
+    }
     const sync = planTagSync(input, userTags);
     if (sync) actions.push(sync);
   }
-  actions.push(planValue(input, type, label));
+  actions.push(planValue(input, holder, put, label));
   return actions;
 }
 
@@ -237,31 +348,29 @@ function planTagSync(input: ParameterPlanInput, desired: Map<string, string>): P
   return { kind: 'sync-tags', desired, previous: previousTags };
 }
 
-/** Writes a new version only when the value, type or metadata must change. */
-function planValue(input: ParameterPlanInput, type: ParameterType, label: string | undefined): ParameterAction {
-  const { spec, props, stored, owned } = input;
+/** Writes a new version only when the value or metadata must change (the type is the same). */
+function planValue(input: ParameterPlanInput, holder: Holder, put: PutShape, label: string | undefined): ParameterAction {
+  const { spec, props, stored } = input;
   // Adopted parameters are written once so their key, tier and description become the tree's.
-  const metadataDiffers = !owned || metadataDiffersFrom(spec, type, props.KeyArn, owned);
-  const sameType = stored!.type === type;
-  const put = { type, keyId: keyIdFor(type, props), description: spec.Description, tier: effectiveTier(spec.Tier, owned?.tier) };
+  const metadataDiffers = holder === 'nobody' || metadataDiffersFrom(spec, put.type, props.KeyArn, stored!);
   const write = (source: ValueSource, withLabel?: string): ParameterAction =>
     ({ kind: 'write', put, source, ...(withLabel ? { label: withLabel } : {}) });
 
   switch (spec.Kind) {
     case ParameterKind.STRING:
     case ParameterKind.STRING_LIST:
-      return sameType && stored!.value === spec.Value && !metadataDiffers ? { kind: 'keep' } : write({ from: 'spec' });
+      return input.value === spec.Value && !metadataDiffers ? { kind: 'keep' } : write({ from: 'spec' });
     case ParameterKind.PLACEHOLDER:
       // The operator owns the value: keep it, even when the key or description changes.
-      return sameType && !metadataDiffers ? { kind: 'keep' } : write({ from: 'operator' });
+      return metadataDiffers ? write({ from: 'operator' }) : { kind: 'keep' };
     default:
       break;
   }
-  if (sameType && specUnchangedSinceLastDeploy(input, label!)) {
+  if (specUnchangedSinceLastDeploy(input, label!)) {
     // The value was made for this very spec: no need to read the labelled version to know it.
     return metadataDiffers ? write({ from: 'stored' }, label) : { kind: 'keep' };
   }
-  const skipIfLabelOn = sameType && !metadataDiffers ? stored!.version : undefined;
+  const skipIfLabelOn = metadataDiffers ? undefined : stored!.version;
   return write({ from: 'labelled', label: label!, otherwise: freshSourceOf(spec), ...(skipIfLabelOn ? { skipIfLabelOn } : {}) }, label);
 }
 
