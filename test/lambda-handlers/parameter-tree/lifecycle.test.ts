@@ -22,6 +22,7 @@ import { createTreeHandler, TreeHandler } from '../../../lambda-handlers/paramet
 import { handler as entryPoint } from '../../../lambda-handlers/parameter-tree-reconciler.lambda';
 import { CustomResourceResponse } from '../../../lambda-handlers/shared/cfn-response';
 import {
+  ADOPTED_TAG,
   GENERATION_TAG,
   OWNER_TAG,
   ParameterKind,
@@ -278,7 +279,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     expect(state[`${path}/api/jwt`].tags).toEqual(ownTags(generationOfId(created.PhysicalResourceId)));
   });
 
-  test('under retain, what a failed Update created survives its rollback, still owned', async () => {
+  test('under retain too, what a failed Update created is deleted by its rollback; the retained tree keeps the rest', async () => {
     // GIVEN a retained tree, and an Update adding a parameter that fails on a later write
     const path = uniquePath('rollback-retain');
     const before = tree(path, [string('a', '1'), string('z/last', 'one')], { RemovalPolicy: 'retain' });
@@ -286,14 +287,15 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     const after = tree(path, [string('a', '1'), string('b/new', '2'), string('z/last', 'two')], { RemovalPolicy: 'retain' });
     const failing = createTreeHandler({ ssm: ssmFailingOn(`${path}/z/last`), kms, sleep: async () => {}, concurrency: 1 });
     expect((await deliver(updateEvent(collector.responseUrl, created, after, before), failing)).Status).toBe('FAILED');
+    expect(Object.keys(await snapshot(path))).toContain(`${path}/b/new`);
 
     // WHEN CloudFormation rolls back
     const { response, state } = await deliverTwice(updateEvent(collector.responseUrl, created, before, after), path);
 
-    // THEN nothing is deleted under retain: the new parameter stays, owned, with the failed Update's generation
+    // THEN the removal policy is about the whole tree: the parameter only the failed Update created is gone
     expect(response.Status).toBe('SUCCESS');
-    expect(valuesOf(state)).toEqual({ [`${path}/a`]: '1', [`${path}/b/new`]: '2', [`${path}/z/last`]: 'one' });
-    expect(state[`${path}/b/new`].tags[OWNER_TAG]).toBe(OWNER);
+    expect(valuesOf(state)).toEqual({ [`${path}/a`]: '1', [`${path}/z/last`]: 'one' });
+    expect(state[`${path}/a`].tags[OWNER_TAG]).toBe(OWNER);
   });
 
   test('a successful Update rolled back by a later failure: rollback Update, then cleanup Delete of the new id', async () => {
@@ -320,7 +322,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     expect(versionsOf(cleanup.state)).toEqual({ [`${path}/db/host`]: 3, [`${path}/api/jwt`]: 3 });
   });
 
-  test('a description change rewrites a SecureString with its value kept; a type change makes a new value', async () => {
+  test('a description change rewrites a SecureString with its value kept; a String turned secret is deleted and created', async () => {
     // GIVEN
     const path = uniquePath('metadata');
     const before = tree(path, [generated('api/jwt', 32), placeholder('ext/key'), string('mode', 'plain')]);
@@ -340,7 +342,9 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     const jwt = stateBefore[`${path}/api/jwt`];
     expect(state[`${path}/api/jwt`]).toEqual({ ...jwt, description: 'signs tokens', version: 2, labels: { 2: jwt.labels[1] } });
     expect(state[`${path}/ext/key`]).toEqual({ ...stateBefore[`${path}/ext/key`], description: 'set by payments team', version: 2 });
-    expect(state[`${path}/mode`]).toMatchObject({ type: 'SecureString', keyId: keyArn, version: 2, labels: { 2: [expect.stringMatching(/^cscfg-/)] } });
+    // a new parameter (version 1): Parameter Store refuses a type change in a hierarchy, moto does not
+    expect(state[`${path}/mode`]).toMatchObject({ type: 'SecureString', keyId: keyArn, version: 1, labels: { 1: [expect.stringMatching(/^cscfg-/)] } });
+    expect(state[`${path}/mode`].tags).toEqual(stateBefore[`${path}/mode`].tags);
     expect(state[`${path}/mode`].value).toMatch(/^[!-~]{12}$/);
   });
 
@@ -378,7 +382,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     expect(back.state).toEqual(state);
   });
 
-  test('an Update that changes one String reads no secret back and writes only that String', async () => {
+  test('an Update that changes one String decrypts nothing and writes only that String', async () => {
     // GIVEN a tree of generated secrets and one String, and a client that counts SSM calls
     const path = uniquePath('cheap-update');
     const secrets = Array.from({ length: 5 }, (_, i) => generated(`secret/${i}`, 24));
@@ -396,11 +400,13 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     const after = tree(path, [...secrets, string('db/host', 'b.example.com')]);
     const updated = await deliver(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before), handlerWith(counting));
 
-    // THEN no secret was read by label, one value was written, and the secrets kept their versions
+    // THEN no secret was read (by path, by name or by label), one value was written, and the secrets kept their versions
     expect(updated.Status).toBe('SUCCESS');
-    expect(calls.filter((name) => name === 'GetParameterCommand')).toEqual([]);
-    // and the names did not change, so only one scan finds what the tree owns
-    expect(calls.filter((name) => name === 'DescribeParametersCommand')).toHaveLength(1);
+    expect(calls.filter((name) => name === 'GetParameterCommand' || name === 'GetParametersByPathCommand')).toEqual([]);
+    // the path is scanned once without values and once for what the tree owns (the names did not
+    // change, so no generation scan), and the one String's value is read without decryption
+    expect(calls.filter((name) => name === 'DescribeParametersCommand')).toHaveLength(2);
+    expect(calls.filter((name) => name === 'GetParametersCommand')).toHaveLength(1);
     expect(calls.filter((name) => name === 'PutParameterCommand')).toHaveLength(1);
     const state = await snapshot(path);
     expect(state[`${path}/db/host`]).toMatchObject({ value: 'b.example.com', version: 2 });
@@ -465,7 +471,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     expect(deleted.state).toEqual(stateBefore);
   });
 
-  test('with AdoptExisting a foreign parameter is tagged and managed', async () => {
+  test('with AdoptExisting an untagged parameter is tagged, marked adopted and managed', async () => {
     // GIVEN
     const path = uniquePath('adopt');
     await ssm.send(new PutParameterCommand({ Name: `${path}/db/host`, Value: 'legacy.example.com', Type: 'String' }));
@@ -478,7 +484,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     // THEN
     expect(response.Status).toBe('SUCCESS');
     expect(state).toEqual({
-      [`${path}/db/host`]: { type: 'String', value: 'db.example.com', version: 2, keyId: undefined, description: '', tier: 'Standard', tags: { ...ownTags(generationOfId(response.PhysicalResourceId)), origin: 'manual' }, labels: {} },
+      [`${path}/db/host`]: { type: 'String', value: 'db.example.com', version: 2, keyId: undefined, description: '', tier: 'Standard', tags: { ...ownTags(generationOfId(response.PhysicalResourceId)), origin: 'manual', [ADOPTED_TAG]: 'true' }, labels: {} },
     });
   });
 

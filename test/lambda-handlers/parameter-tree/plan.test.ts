@@ -9,12 +9,13 @@ import {
   ParameterPlanInput,
   planParameter,
   planTree,
-  StoredMetadata,
-  StoredValue,
+  refusalMessage,
+  StoredParameter,
   TreePlan,
   TreePlanInput,
 } from '../../../lambda-handlers/parameter-tree/plan';
 import {
+  ADOPTED_TAG,
   GENERATION_TAG,
   OWNER_TAG,
   ParameterKind,
@@ -49,7 +50,7 @@ function changedSpec(spec: ParameterSpec): ParameterSpec {
   }
 }
 
-function typeOfKind(kind: Kind): StoredValue['type'] {
+function typeOfKind(kind: Kind): StoredParameter['type'] {
   return kind === 'String' ? 'String' : kind === 'StringList' ? 'StringList' : 'SecureString';
 }
 
@@ -57,20 +58,27 @@ function props(parameters: ParameterSpec[], overrides: Partial<TreeResourcePrope
   return { Path: PATH, KeyArn: KEY, RemovalPolicy: 'destroy', AdoptExisting: 'false', Tags: [], Parameters: parameters, ...overrides };
 }
 
-/** Stored states, each as the value read and the owned metadata (absent: not owned). */
-type StoredState = 'missing' | 'in sync' | 'other value' | 'other description' | 'other key' | 'other type' | 'foreign';
+/**
+ * Stored states, each as the scan describes the parameter, who holds it, and (for a plain one the
+ * tree holds) the value read. 'foreign' is untagged (adoptable); 'legacy' carries the legacy owner.
+ */
+type StoredState = 'missing' | 'in sync' | 'other value' | 'other description' | 'other key' | 'other type' | 'foreign' | 'legacy';
 
-function storedFor(kind: Kind, state: StoredState): { stored?: StoredValue; owned?: StoredMetadata } {
+function storedFor(kind: Kind, state: StoredState): Pick<ParameterPlanInput, 'stored' | 'holder' | 'value'> {
   if (state === 'missing') return {};
   const type = state === 'other type' ? (kind === 'String' ? 'StringList' : 'String') : typeOfKind(kind);
   const spec = SPECS[kind];
-  const value = state === 'other value' ? 'something else' : spec.Value ?? 'stored secret';
-  const metadata: StoredMetadata = {
+  const stored: StoredParameter = {
+    type,
+    version: 3,
     description: state === 'other description' ? 'old description' : '',
     tier: 'Standard',
     keyId: type === 'SecureString' ? (state === 'other key' ? OTHER_KEY : KEY) : undefined,
   };
-  return { stored: { type, value, version: 3 }, owned: state === 'foreign' ? undefined : metadata };
+  const holder = state === 'foreign' ? 'nobody' : state === 'legacy' ? 'legacy-owner' : 'owner';
+  // Values are read only for plain parameters the tree holds, and never decrypted.
+  const value = type === 'SecureString' || holder === 'nobody' ? undefined : state === 'other value' ? 'something else' : spec.Value;
+  return { stored, holder, ...(value === undefined ? {} : { value }) };
 }
 
 type Previous = 'none' | 'same' | 'changed';
@@ -94,7 +102,9 @@ function input(kind: Kind, state: StoredState, previous: Previous): ParameterPla
 function summary(actions: ParameterAction[]): string[] {
   return actions.map((action) => {
     switch (action.kind) {
-      case 'create': return `create(${action.source})${action.label ? '+label' : ''}`;
+      case 'create':
+      case 'replace':
+        return `${action.kind}(${action.source})${action.label ? '+label' : ''}`;
       case 'write': {
         const s = action.source;
         const from = s.from === 'labelled' ? `labelled|${s.otherwise}${s.skipIfLabelOn ? `,skip@${s.skipIfLabelOn}` : ''}` : s.from;
@@ -147,18 +157,20 @@ describe('planParameter: the value of an owned parameter, by kind x stored state
     ['String', 'other value', 'same', 'write(spec)'],
     ['String', 'other value', 'changed', 'write(spec)'],
     ['String', 'other description', 'same', 'write(spec)'],
-    ['String', 'other type', 'same', 'write(spec)'],
+    // A type change between String and StringList: Parameter Store refuses it in a hierarchy, so delete and create.
+    ['String', 'other type', 'same', 'replace(spec)'],
     ['String', 'other key', 'same', 'keep'],
     ['StringList', 'in sync', 'same', 'keep'],
     ['StringList', 'other value', 'changed', 'write(spec)'],
-    ['StringList', 'other type', 'none', 'write(spec)'],
+    ['StringList', 'other type', 'none', 'replace(spec)'],
     // A placeholder's value is the operator's: only its metadata or type is ever rewritten.
     ['Placeholder', 'in sync', 'same', 'keep'],
     ['Placeholder', 'other value', 'same', 'keep'],
     ['Placeholder', 'other value', 'none', 'keep'],
     ['Placeholder', 'other description', 'same', 'write(operator)'],
     ['Placeholder', 'other key', 'same', 'write(operator)'],
-    ['Placeholder', 'other type', 'same', 'write(operator)'],
+    // A plain parameter becoming a secret: deleted and created, tagged and labelled afresh.
+    ['Placeholder', 'other type', 'same', 'replace(placeholder)'],
     // Secrets whose spec is unchanged since the last deploy: the latest version is that spec's value.
     ['Generated', 'in sync', 'same', 'keep'],
     ['Generated', 'other description', 'same', 'write(stored)+label'],
@@ -171,11 +183,12 @@ describe('planParameter: the value of an owned parameter, by kind x stored state
     ['Generated', 'in sync', 'none', 'write(labelled|generate,skip@3)+label'],
     ['Generated', 'in sync', 'changed', 'write(labelled|generate,skip@3)+label'],
     ['Generated', 'other description', 'changed', 'write(labelled|generate)+label'],
-    ['Generated', 'other type', 'same', 'write(labelled|generate)+label'],
+    ['Generated', 'other type', 'same', 'replace(generate)+label'],
     ['Encrypted', 'in sync', 'changed', 'write(labelled|decrypt,skip@3)+label'],
     ['Encrypted', 'other key', 'none', 'write(labelled|decrypt)+label'],
     ['UnsafeLiteral', 'in sync', 'changed', 'write(labelled|spec,skip@3)+label'],
-    ['UnsafeLiteral', 'other type', 'none', 'write(labelled|spec)+label'],
+    ['UnsafeLiteral', 'other type', 'none', 'replace(spec)+label'],
+    ['Encrypted', 'other type', 'changed', 'replace(decrypt)+label'],
   ])('%s, stored %s, previous spec %s: %s', (kind, state, previous, expected) => {
     expect(summary(planParameter(input(kind, state, previous)))).toEqual([expected]);
   });
@@ -183,10 +196,10 @@ describe('planParameter: the value of an owned parameter, by kind x stored state
   test('a write keeps an Advanced parameter Advanced when the spec asks for Standard', () => {
     // GIVEN
     const parameter = input('String', 'other value', 'same');
-    const owned = { ...parameter.owned!, tier: 'Advanced' };
+    const stored = { ...parameter.stored!, tier: 'Advanced' };
 
     // WHEN
-    const [action] = planParameter({ ...parameter, owned });
+    const [action] = planParameter({ ...parameter, stored });
 
     // THEN
     expect(action).toMatchObject({ kind: 'write', put: { tier: 'Advanced', type: 'String', keyId: undefined } });
@@ -195,13 +208,13 @@ describe('planParameter: the value of an owned parameter, by kind x stored state
   test('an Intelligent-Tiering spec does not rewrite a parameter the service moved to Advanced', () => {
     const parameter = input('String', 'in sync', 'same');
     const spec = { ...parameter.spec, Tier: 'Intelligent-Tiering' as const };
-    expect(summary(planParameter({ ...parameter, spec, owned: { ...parameter.owned!, tier: 'Advanced' } }))).toEqual(['keep']);
+    expect(summary(planParameter({ ...parameter, spec, stored: { ...parameter.stored!, tier: 'Advanced' } }))).toEqual(['keep']);
   });
 
   test('a key reported as a bare key id is the same key', () => {
     const parameter = input('Generated', 'in sync', 'same');
-    const owned = { ...parameter.owned!, keyId: '1111aaaa-0000-4000-8000-000000000001' };
-    expect(summary(planParameter({ ...parameter, owned }))).toEqual(['keep']);
+    const stored = { ...parameter.stored!, keyId: '1111aaaa-0000-4000-8000-000000000001' };
+    expect(summary(planParameter({ ...parameter, stored }))).toEqual(['keep']);
   });
 });
 
@@ -215,9 +228,15 @@ describe('planParameter: ownership and tags', () => {
     expect(summary(planParameter(input(kind, 'foreign', previous)))).toEqual(expected);
   });
 
-  test('a claim carries the user tags, the owner and the generation', () => {
+  test('an adoption carries the user tags, the owner, the generation and the adopted mark', () => {
     const [claim] = planParameter({ ...input('String', 'foreign', 'none'), props: props([SPECS.String], { Tags: [{ Key: 'team', Value: 'shop' }] }) });
-    expect(claim).toEqual({ kind: 'claim', tags: new Map([['team', 'shop'], [OWNER_TAG, OWNER], [GENERATION_TAG, GENERATION]]) });
+    expect(claim).toEqual({ kind: 'claim', tags: new Map([['team', 'shop'], [OWNER_TAG, OWNER], [GENERATION_TAG, GENERATION], [ADOPTED_TAG, 'true']]) });
+  });
+
+  test.each<Kind>(['String', 'Generated', 'Placeholder'])('a %s held under the legacy owner tag is claimed with the owner, not marked adopted, then kept as owned', (kind) => {
+    const actions = planParameter(input(kind, 'legacy', 'same'));
+    expect(summary(actions)).toEqual(['claim', 'keep']);
+    expect(actions[0]).toEqual({ kind: 'claim', tags: new Map([[OWNER_TAG, OWNER], [GENERATION_TAG, GENERATION]]) });
   });
 
   test('an owned parameter not yet tagged with this generation is retagged before its value', () => {
@@ -256,8 +275,8 @@ describe('planParameter: ownership and tags', () => {
 
 describe('planTree', () => {
   const name = (relative: string) => `${PATH}/${relative}`;
-  const stored: StoredValue = { type: 'String', value: 'x', version: 1 };
-  const metadata: StoredMetadata = { description: '', tier: 'Standard' };
+  const plainStored: StoredParameter = { type: 'String', version: 1, description: '', tier: 'Standard' };
+  const secretStored: StoredParameter = { type: 'SecureString', version: 1, description: '', tier: 'Standard', keyId: KEY };
   const a = { ...SPECS.String, Name: 'a', Value: 'x' };
   const b = { ...SPECS.String, Name: 'b', Value: 'x' };
 
@@ -266,28 +285,80 @@ describe('planTree', () => {
       props: props([a, b]),
       owner: OWNER,
       generation: GENERATION,
+      stored: new Map(),
+      owned: new Set(),
+      legacyOwned: new Set(),
+      foreignOwners: new Map(),
+      adopted: new Set(),
       values: new Map(),
-      owned: new Map(),
       inGeneration: new Set(),
       ...overrides,
     };
   }
 
-  test('names every desired parameter that exists under another owner', () => {
-    const plan = planTree(tree({ values: new Map([[name('a'), stored], [name('b'), stored]]), owned: new Map([[name('b'), metadata]]) }));
-    expect(plan.foreign).toEqual([name('a')]);
+  test('refuses an untagged parameter without adoptExisting, and plans nothing at all', () => {
+    const plan = planTree(tree({
+      stored: new Map([[name('a'), plainStored], [name('b'), plainStored]]),
+      owned: new Set([name('b')]),
+      foreignOwners: new Map([[name('a'), undefined]]),
+    }));
+    expect(plan.refused).toEqual([{ name: name('a'), reason: 'not-owned' }]);
+    expect(plan.parameters).toEqual([]);
+    expect(refusalMessage(plan.refused, OWNER)).toMatch(/^nothing was changed: '\/shop\/prod\/a' already exists and is not owned by .*adoptExisting/);
   });
 
-  test('with adoptExisting nothing is foreign: the parameter is claimed', () => {
-    const plan = planTree(tree({ props: props([a], { AdoptExisting: 'true' }), values: new Map([[name('a'), stored]]) }));
-    expect(plan.foreign).toEqual([]);
+  test('with adoptExisting an untagged parameter is claimed as adopted', () => {
+    const plan = planTree(tree({
+      props: props([a], { AdoptExisting: 'true' }),
+      stored: new Map([[name('a'), plainStored]]),
+      foreignOwners: new Map([[name('a'), undefined]]),
+    }));
+    expect(plan.refused).toEqual([]);
     expect(summary([...plan.parameters[0].actions])).toEqual(['claim', 'write(spec)']);
   });
 
-  test('plans one entry per desired parameter, by full name, reading its own stored state', () => {
+  test.each(['false', 'true'] as const)('a parameter of another tree is refused, adoptExisting %s, naming it and its owner', (adoptExisting) => {
     const plan = planTree(tree({
-      values: new Map([[name('a'), stored]]),
-      owned: new Map([[name('a'), metadata]]),
+      props: props([a], { AdoptExisting: adoptExisting }),
+      stored: new Map([[name('a'), plainStored]]),
+      foreignOwners: new Map([[name('a'), 'OtherStack@/shop/prod']]),
+    }));
+    expect(plan.refused).toEqual([{ name: name('a'), reason: 'other-owner', owner: 'OtherStack@/shop/prod' }]);
+    expect(plan.parameters).toEqual([]);
+    const message = refusalMessage(plan.refused, OWNER);
+    expect(message).toContain(`'${name('a')}'`);
+    expect(message).toContain(`${OWNER_TAG}=OtherStack@/shop/prod`);
+  });
+
+  test.each<[string, Partial<TreePlanInput>]>([
+    ['owned', { owned: new Set([name('a')]) }],
+    ['held under the legacy owner', { legacyOwned: new Set([name('a')]) }],
+    ['untagged, adoptExisting', { props: props([a], { AdoptExisting: 'true' }), foreignOwners: new Map([[name('a'), undefined]]) }],
+  ])('a SecureString the tree now declares plain is refused (%s), saying how to do it on purpose', (_, overrides) => {
+    const plan = planTree(tree({ props: props([a]), stored: new Map([[name('a'), secretStored]]), ...overrides }));
+    expect(plan.refused).toEqual([{ name: name('a'), reason: 'secret-to-plain', kind: ParameterKind.STRING }]);
+    expect(plan.parameters).toEqual([]);
+    expect(refusalMessage(plan.refused, OWNER)).toMatch(/would be lost.*rename the parameter, or remove it in one deployment and add it back in the next/);
+  });
+
+  test.each<[string, Partial<TreePlanInput>, string[] | 'refused']>([
+    ['owned: deleted and created', { owned: new Set([name('a')]) }, ['replace(generate)+label']],
+    ['owned and adopted: refused, never deleted', { owned: new Set([name('a')]), adopted: new Set([name('a')]) }, 'refused'],
+    ['untagged, adoptExisting: refused, never deleted', { props: props([{ ...SPECS.Generated, Name: 'a' }], { AdoptExisting: 'true' }), foreignOwners: new Map([[name('a'), undefined]]) }, 'refused'],
+  ])('a String turned generated secret, %s', (_, overrides, expected) => {
+    const plan = planTree(tree({ props: props([{ ...SPECS.Generated, Name: 'a' }]), stored: new Map([[name('a'), plainStored]]), ...overrides }));
+    if (expected === 'refused') {
+      expect(plan.refused).toEqual([{ name: name('a'), reason: 'adopted-type-change', from: 'String', to: 'SecureString' }]);
+    } else {
+      expect(summary([...plan.parameters[0].actions])).toEqual(expected);
+    }
+  });
+
+  test('plans one entry per desired parameter, by full name, reading its own stored state and value', () => {
+    const plan = planTree(tree({
+      stored: new Map([[name('a'), plainStored]]),
+      owned: new Set([name('a')]),
+      values: new Map([[name('a'), 'x']]),
       inGeneration: new Set([name('a')]),
     }));
     expect(plan.parameters.map((p) => [p.name, summary([...p.actions])])).toEqual([
@@ -296,15 +367,28 @@ describe('planTree', () => {
     ]);
   });
 
+  test('each parameter carries the previously deployed spec label, which the version limit never removes', () => {
+    const previous = { ...SPECS.Generated, Name: 'a' };
+    const plan = planTree(tree({ props: props([changedSpec(previous)]), oldProps: props([previous]) }));
+    expect(plan.parameters[0].previousLabel).toBe(specLabelOf(previous, KEY));
+  });
+
+  const deployed = { deployed: { path: PATH, generation: 'feedfacefeedface' } };
   test.each<[string, Partial<TreePlanInput>, TreePlan['leftovers'] | undefined]>([
-    ['an owned parameter no longer wanted, under destroy, after a deployed generation',
-      { deployed: { path: PATH, generation: 'feedfacefeedface' } }, { candidates: [name('gone')], unlessTaggedWith: 'feedfacefeedface' }],
-    ['nothing under retain', { deployed: { path: PATH, generation: 'feedfacefeedface' }, props: props([a, b], { RemovalPolicy: 'retain' }) }, undefined],
+    ['an owned parameter no longer wanted, after a deployed generation',
+      deployed, { candidates: [name('gone')], unlessTaggedWith: 'feedfacefeedface', release: false }],
+    ['the same under retain: removal from a living tree is not the whole tree\'s removal',
+      { ...deployed, props: props([a, b], { RemovalPolicy: 'retain' }) }, { candidates: [name('gone')], unlessTaggedWith: 'feedfacefeedface', release: false }],
+    ['released rather than deleted when the tree retains removed parameters',
+      { ...deployed, props: props([a, b], { RetainRemovedParameters: 'true' }) }, { candidates: [name('gone')], unlessTaggedWith: 'feedfacefeedface', release: true }],
+    ['a parameter held under the legacy owner too',
+      { ...deployed, legacyOwned: new Set([name('old')]) }, { candidates: [name('gone'), name('old')], unlessTaggedWith: 'feedfacefeedface', release: false }],
     ['nothing on a Create (no deployed generation)', {}, undefined],
     ['nothing after a move to another path', { deployed: { path: '/shop/old', generation: 'feedfacefeedface' } }, undefined],
   ])('leftovers: %s', (_, overrides, expected) => {
-    const owned = new Map([[name('a'), metadata], [name('gone'), metadata]]);
-    expect(planTree(tree({ owned, values: new Map([[name('a'), stored], [name('gone'), stored]]), ...overrides })).leftovers).toEqual(expected);
+    const owned = new Set([name('a'), name('gone')]);
+    const stored = new Map([[name('a'), plainStored], [name('gone'), plainStored]]);
+    expect(planTree(tree({ owned, stored, ...overrides })).leftovers).toEqual(expected);
   });
 });
 
