@@ -146,7 +146,8 @@ async function readTree(
   const { props, store } = options;
   const path = props.Path;
   const stored = await store.describeAll(path);
-  const owned = new Set((await store.describeTagged(path, { [OWNER_TAG]: options.owner })).keys());
+  // An empty path (a first Create) holds nothing to own: no second scan.
+  const owned = stored.size === 0 ? new Set<string>() : new Set((await store.describeTagged(path, { [OWNER_TAG]: options.owner })).keys());
   const legacyOwner = props.LegacyOwner;
   const legacyOwned = legacyOwner && legacyOwner !== options.owner && stored.size > owned.size
     ? new Set([...(await store.describeTagged(path, { [OWNER_TAG]: legacyOwner })).keys()].filter((name) => !owned.has(name)))

@@ -7,7 +7,9 @@ import {
   DeleteParametersCommand,
   DescribeParametersCommand,
   GetParametersByPathCommand,
+  GetParametersCommand,
   LabelParameterVersionCommand,
+  ListTagsForResourceCommand,
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
@@ -57,7 +59,6 @@ beforeEach(() => {
   kmsMock.reset();
   sleeps.length = 0;
   // An empty path: nothing exists, nothing is owned.
-  ssmMock.on(GetParametersByPathCommand).resolves({ Parameters: [] });
   ssmMock.on(DescribeParametersCommand).resolves({ Parameters: [] });
   ssmMock.on(LabelParameterVersionCommand).resolves({ ParameterVersion: 1, InvalidLabels: [] });
   for (const method of ['log', 'info', 'warn', 'error'] as const) {
@@ -129,7 +130,7 @@ describe('parameter tree handler error paths', () => {
 
   test('retries throttled reads too', async () => {
     // GIVEN
-    ssmMock.on(GetParametersByPathCommand).rejectsOnce(awsError('ThrottlingException', 'Rate exceeded')).resolves({ Parameters: [] });
+    ssmMock.on(DescribeParametersCommand).rejectsOnce(awsError('ThrottlingException', 'Rate exceeded')).resolves({ Parameters: [] });
     ssmMock.on(PutParameterCommand).resolves({ Version: 1 });
 
     // WHEN
@@ -137,7 +138,7 @@ describe('parameter tree handler error paths', () => {
 
     // THEN
     expect(response.Status).toBe('SUCCESS');
-    expect(ssmMock.commandCalls(GetParametersByPathCommand)).toHaveLength(2);
+    expect(ssmMock.commandCalls(DescribeParametersCommand)).toHaveLength(2);
   });
 
   test('AccessDeniedException fails at once, naming the parameter', async () => {
@@ -170,22 +171,44 @@ describe('parameter tree handler error paths', () => {
     expect(kmsMock.commandCalls(DecryptCommand)[0].args[0].input.KeyId).toBe(KEY_ARN);
   });
 
-  test('reads every page of GetParametersByPath and DescribeParameters within the API limits', async () => {
-    // GIVEN two pages of values, the second holding a foreign parameter
-    ssmMock.on(GetParametersByPathCommand, { NextToken: undefined }).resolves({ Parameters: [], NextToken: 'page-2' });
-    ssmMock.on(GetParametersByPathCommand, { NextToken: 'page-2' }).resolves({ Parameters: [{ Name: '/shop/prod/db/host', Type: 'String', Value: 'x', Version: 1 }] });
+  test('reads every page of the path scan, within the API limits, and never by path with decryption', async () => {
+    // GIVEN two pages of the unfiltered scan, the second holding an untagged parameter the tree wants
+    const pathOnly = { ParameterFilters: [{ Key: 'Path', Option: 'Recursive', Values: ['/shop/prod'] }] };
+    ssmMock.on(DescribeParametersCommand, { ...pathOnly, NextToken: undefined }).resolves({ Parameters: [], NextToken: 'page-2' });
+    ssmMock.on(DescribeParametersCommand, { ...pathOnly, NextToken: 'page-2' }).resolves({ Parameters: [{ Name: '/shop/prod/db/host', Type: 'String', Version: 1 }] });
+    ssmMock.on(ListTagsForResourceCommand).resolves({ TagList: [{ Key: 'team', Value: 'other' }] });
 
     // WHEN
     const response = await create(tree([hostParameter]));
 
-    // THEN the foreign parameter on page 2 was seen
-    expect(ssmMock.commandCalls(GetParametersByPathCommand)).toHaveLength(2);
+    // THEN the parameter on page 2 was seen, its tags read to learn it has no owner, and it was refused
     expect(response.Status).toBe('FAILED');
-    expect(response.Reason).toContain("'/shop/prod/db/host' already exist");
-    for (const call of ssmMock.commandCalls(GetParametersByPathCommand)) {
-      expect(call.args[0].input).toMatchObject({ MaxResults: 10, Recursive: true, WithDecryption: true });
-    }
-    for (const call of ssmMock.commandCalls(DescribeParametersCommand)) expect(call.args[0].input.MaxResults).toBe(50);
+    expect(response.Reason).toContain("'/shop/prod/db/host' already exists and is not owned");
+    expect(ssmMock.commandCalls(ListTagsForResourceCommand).map((c) => c.args[0].input.ResourceId)).toEqual(['/shop/prod/db/host']);
+    expect(ssmMock.commandCalls(GetParametersByPathCommand)).toEqual([]);
+    const scans = ssmMock.commandCalls(DescribeParametersCommand);
+    // two pages of the path, then the owner's scan
+    expect(scans).toHaveLength(3);
+    for (const call of scans) expect(call.args[0].input.MaxResults).toBe(50);
+  });
+
+  test('reads the values of owned Strings in GetParameters batches of at most 10, without decryption', async () => {
+    // GIVEN 23 owned Strings, in sync
+    const specs = Array.from({ length: 23 }, (_, i): ParameterSpec => ({ ...hostParameter, Name: `p${i}`, Value: `v${i}` }));
+    const described = specs.map((s) => ({ Name: `/shop/prod/${s.Name}`, Type: 'String' as const, Version: 1, Tier: 'Standard' as const }));
+    ssmMock.on(DescribeParametersCommand).resolves({ Parameters: described });
+    ssmMock.on(GetParametersCommand).callsFake((input: { Names: string[] }) =>
+      ({ Parameters: input.Names.map((Name) => ({ Name, Type: 'String', Value: `v${Name.slice('/shop/prod/p'.length)}`, Version: 1 })) }));
+
+    // WHEN
+    const response = await create(tree(specs));
+
+    // THEN nothing needed writing, and the values came in three batches
+    expect(response.Status).toBe('SUCCESS');
+    expect(ssmMock.commandCalls(PutParameterCommand)).toEqual([]);
+    const batches = ssmMock.commandCalls(GetParametersCommand).map((c) => c.args[0].input);
+    expect(batches.map((b) => b.Names!.length)).toEqual([10, 10, 3]);
+    for (const batch of batches) expect(batch.WithDecryption).toBe(false);
   });
 
   test('Delete removes owned parameters in batches of at most 10', async () => {

@@ -312,7 +312,9 @@ describeWithServices(['moto'], 'parameter tree lifecycle paths of issue 10 (moto
       // THEN the parameter is a new SecureString (version 1), tagged and labelled like any create
       expect(response.Status).toBe('SUCCESS');
       expect(state[`${path}/mode`]).toMatchObject({
-        type: 'SecureString', keyId: keyArn, version: 1,
+        type: 'SecureString',
+        keyId: keyArn,
+        version: 1,
         tags: { team: 'shop', [OWNER_TAG]: ownerFor(path), [GENERATION_TAG]: generationOfId(created) },
         labels: { 1: [specLabelOf(after.Parameters[0], keyArn)] },
       });
