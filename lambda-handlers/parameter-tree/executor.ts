@@ -161,7 +161,14 @@ async function readTree(
   const tags = new Map<string, Map<string, string>>();
   await mapWithConcurrency([...unknownHolder, ...typeChanging], options.concurrency,
     async (name) => tags.set(name, await store.tagsOf(name)), options.signal);
-  const foreignOwners = new Map(unknownHolder.map((name) => [name, tags.get(name)!.get(OWNER_TAG)]));
+  const foreignOwners = new Map<string, string | undefined>();
+  for (const name of unknownHolder) {
+    const tagOwner = tags.get(name)!.get(OWNER_TAG);
+    // Tagged between the scans (a duplicate delivery running alongside): the tree's own after all.
+    if (tagOwner === options.owner) owned.add(name);
+    else if (tagOwner !== undefined && tagOwner === legacyOwner) legacyOwned.add(name);
+    else foreignOwners.set(name, tagOwner);
+  }
   const adopted = new Set(typeChanging.filter((name) => tags.get(name)!.get(ADOPTED_TAG) === 'true'));
 
   const plainHeld = desired
