@@ -158,9 +158,9 @@ async function readTree(
     .filter(({ name }) => stored.has(name));
   const unknownHolder = desired.filter(({ name }) => !held(name)).map(({ name }) => name);
   const typeChanging = desired.filter(({ spec, name }) => held(name) && stored.get(name)!.type !== typeOf(spec)).map(({ name }) => name);
+  // One at a time: rare (foreign or adoptable names, type changes), and paced at a few calls per second anyway.
   const tags = new Map<string, Map<string, string>>();
-  await mapWithConcurrency([...unknownHolder, ...typeChanging], options.concurrency,
-    async (name) => tags.set(name, await store.tagsOf(name)), options.signal);
+  for (const name of [...unknownHolder, ...typeChanging]) tags.set(name, await store.tagsOf(name));
   const foreignOwners = new Map<string, string | undefined>();
   for (const name of unknownHolder) {
     const tagOwner = tags.get(name)!.get(OWNER_TAG);
