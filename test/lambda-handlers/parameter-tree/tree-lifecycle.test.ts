@@ -395,6 +395,30 @@ describeWithServices(['moto'], 'parameter tree lifecycle paths of issue 10 (moto
       expect(rolledBack.response.Status).toBe('SUCCESS');
       expect(rolledBack.state[name]).toMatchObject({ value: 'build-100', version: 102 });
     });
+
+    test('a label the tree did not write on the oldest of 100 versions is left alone, and the failure says which', async () => {
+      // GIVEN a String with 100 versions, the oldest labelled by someone else
+      const path = uniquePath('version-limit-foreign-label');
+      const name = `${path}/endpoint`;
+      const before = tree(path, [string('endpoint', 'v1')]);
+      const created = (await deliver(createEvent(collector.responseUrl, before))).PhysicalResourceId;
+      await ssm.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: 1, Labels: ['first-release'] }));
+      for (let version = 2; version <= 99; version++) {
+        await ssm.send(new PutParameterCommand({ Name: name, Value: `v${version}`, Type: 'String', Overwrite: true }));
+      }
+      await ssm.send(new PutParameterCommand({ Name: name, Value: 'v1', Type: 'String', Overwrite: true }));
+      const stateBefore = await parameterStoreState(ssm, path);
+
+      // WHEN the tree changes the value
+      const after = tree(path, [string('endpoint', 'v2')]);
+      const { response, state } = await deliverTwice(updateEvent(collector.responseUrl, created, after, before), path);
+
+      // THEN it fails naming the parameter and the label, and nothing changed
+      expect(response.Status).toBe('FAILED');
+      expect(response.Reason).toContain(`'${name}'`);
+      expect(response.Reason).toContain("label(s) 'first-release' that the tree may not remove");
+      expect(state).toEqual(stateBefore);
+    });
   });
 
   describe('leftovers', () => {
