@@ -7,20 +7,17 @@ import { generationOf, parsePhysicalId, physicalIdOf } from './hashing';
 import { deleteBatchesOf, ParameterStore, PutRequest } from './parameter-store';
 import {
   FreshSource,
-  generationScanNeeded,
   isOwnTag,
   ParameterAction,
   ParameterPlan,
   planTree,
   PutShape,
   refusalMessage,
-  StoredParameter,
   TreePlan,
-  typeOf,
   ValueSource,
 } from './plan';
-import { fullNameOf } from './properties';
 import { generateSecret } from './secret-generator';
+import { readTree } from './tree-read';
 import {
   ADOPTED_TAG,
   GENERATION_TAG,
@@ -84,7 +81,7 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
   const deployed = options.deployedPhysicalId ? parsePhysicalId(options.deployedPhysicalId) : undefined;
 
   const read = await outOfTimeSays(`reading what Parameter Store holds under '${path}'; nothing was written`,
-    () => readTree(options, generation, deployed));
+    () => readTree({ ...options, generation, deployed }));
   const plan = planTree({ props, oldProps: options.oldProps, owner, generation, deployed, ...read });
   if (plan.refused.length > 0) throw new Error(refusalMessage(plan.refused, owner));
 
@@ -118,65 +115,6 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
     `${o.unchanged} unchanged, ${o.leftoversDeleted} leftover(s) deleted, ${o.leftoversReleased} released`);
   const data: TreeResourceAttributes = { Path: path, ParameterCount: String(props.Parameters.length) };
   return { physicalResourceId: physicalIdOf(path, generation), data: { ...data } };
-}
-
-/** What the plan needs to know of the path, read without decrypting anything. */
-interface TreeRead {
-  readonly stored: Map<string, StoredParameter>;
-  readonly owned: Set<string>;
-  readonly legacyOwned: Set<string>;
-  readonly foreignOwners: Map<string, string | undefined>;
-  readonly adopted: Set<string>;
-  readonly values: Map<string, string>;
-  readonly inGeneration: Set<string>;
-}
-
-/**
- * One scan of everything under the path (existence, type, version, metadata), the scans of
- * what carries this tree's owner tag (and the legacy one), then only what a decision needs:
- * the tags of desired parameters held by nobody known (another tree's, or untagged), the tags
- * of held parameters whose type changes (adopted ones are never deleted), and the values of the
- * held String and StringList parameters. Foreign SecureStrings are never decrypted.
- */
-async function readTree(
-  options: ReconcileTreeOptions,
-  generation: string,
-  deployed: { generation: string } | undefined,
-): Promise<TreeRead> {
-  const { props, store } = options;
-  const path = props.Path;
-  const stored = await store.describeAll(path);
-  // An empty path (a first Create) holds nothing to own: no second scan.
-  const owned = stored.size === 0 ? new Set<string>() : new Set((await store.describeTagged(path, { [OWNER_TAG]: options.owner })).keys());
-  const legacyOwner = props.LegacyOwner;
-  const legacyOwned = legacyOwner && legacyOwner !== options.owner && stored.size > owned.size
-    ? new Set([...(await store.describeTagged(path, { [OWNER_TAG]: legacyOwner })).keys()].filter((name) => !owned.has(name)))
-    : new Set<string>();
-  const held = (name: string) => owned.has(name) || legacyOwned.has(name);
-
-  const desired = props.Parameters.map((spec) => ({ spec, name: fullNameOf(path, spec.Name) }))
-    .filter(({ name }) => stored.has(name));
-  const unknownHolder = desired.filter(({ name }) => !held(name)).map(({ name }) => name);
-  const typeChanging = desired.filter(({ spec, name }) => held(name) && stored.get(name)!.type !== typeOf(spec)).map(({ name }) => name);
-  // One at a time: rare (foreign or adoptable names, type changes), and paced at a few calls per second anyway.
-  const tags = new Map<string, Map<string, string>>();
-  for (const name of [...unknownHolder, ...typeChanging]) tags.set(name, await store.tagsOf(name));
-  const foreignOwners = new Map<string, string | undefined>();
-  for (const name of unknownHolder) {
-    const tagOwner = tags.get(name)!.get(OWNER_TAG);
-    // Tagged between the scans (a duplicate delivery running alongside): the tree's own after all.
-    if (tagOwner === options.owner) owned.add(name);
-    else if (tagOwner !== undefined && tagOwner === legacyOwner) legacyOwned.add(name);
-    else foreignOwners.set(name, tagOwner);
-  }
-  const adopted = new Set(typeChanging.filter((name) => tags.get(name)!.get(ADOPTED_TAG) === 'true'));
-
-  const plainHeld = desired
-    .filter(({ spec, name }) => held(name) && typeOf(spec) !== 'SecureString' && stored.get(name)!.type === typeOf(spec))
-    .map(({ name }) => name);
-  const values = await store.plainValues(plainHeld);
-  const inGeneration = await ownedWithGeneration(options, owned, generation, deployed);
-  return { stored, owned, legacyOwned, foreignOwners, adopted, values, inGeneration };
 }
 
 /**
@@ -213,20 +151,6 @@ export async function outOfTimeSays<T>(during: string, work: () => Promise<T>): 
     if (error instanceof AbortedError) throw new DeadlineError(`out of time ${during}; every call had stopped before this answer`);
     throw error;
   }
-}
-
-async function ownedWithGeneration(
-  options: ReconcileTreeOptions,
-  owned: ReadonlySet<string>,
-  generation: string,
-  deployed: { generation: string } | undefined,
-): Promise<Set<string>> {
-  const oldGeneration = options.oldProps ? generationOf(options.oldProps.Parameters.map((p) => p.Name)) : undefined;
-  if (!generationScanNeeded({ generation, deployed, oldGeneration, ownedCount: owned.size })) {
-    return new Set(owned);
-  }
-  const tagged = await options.store.describeTagged(options.props.Path, { [OWNER_TAG]: options.owner, [GENERATION_TAG]: generation });
-  return new Set(tagged.keys());
 }
 
 /** Rewrites of a placeholder raced by operator writes before giving up. */
