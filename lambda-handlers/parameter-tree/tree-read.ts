@@ -4,7 +4,7 @@
  */
 import { generationOf } from './hashing';
 import { ParameterStore } from './parameter-store';
-import { generationScanNeeded, StoredParameter, typeOf } from './plan';
+import { generationScanNeeded, TreePlanInput, typeOf } from './plan';
 import { fullNameOf } from './properties';
 import { ADOPTED_TAG, GENERATION_TAG, OWNER_TAG, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
 
@@ -19,15 +19,7 @@ export interface TreeReadOptions {
 }
 
 /** What the plan needs to know of the path, read without decrypting anything. */
-export interface TreeRead {
-  readonly stored: Map<string, StoredParameter>;
-  readonly owned: Set<string>;
-  readonly legacyOwned: Set<string>;
-  readonly foreignOwners: Map<string, string | undefined>;
-  readonly adopted: Set<string>;
-  readonly values: Map<string, string>;
-  readonly inGeneration: Set<string>;
-}
+export type TreeRead = Pick<TreePlanInput, 'stored' | 'owned' | 'legacyOwned' | 'foreignOwners' | 'adopted' | 'values' | 'inGeneration'>;
 
 /**
  * One scan of everything under the path (existence, type, version, metadata), the scans of
