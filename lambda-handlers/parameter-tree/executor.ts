@@ -114,7 +114,7 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
   options.log(`tree ${path}@${generation}: ${o.created} created, ${o.written} written, ${o.retagged} retagged, ` +
     `${o.unchanged} unchanged, ${o.leftovers} leftover(s) removed`);
   const data: TreeResourceAttributes = { Path: path, ParameterCount: String(props.Parameters.length) };
-  return { physicalResourceId: physicalIdOf(path, generation), data: { ...data } };
+  return { physicalResourceId: physicalIdOf(path, generation, props.RetainRemovedParameters === 'true'), data: { ...data } };
 }
 
 /** Runs `work`; a cancellation by the deadline becomes a DeadlineError saying what was under way. */

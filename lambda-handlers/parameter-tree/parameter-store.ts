@@ -18,7 +18,7 @@ import {
   Tag,
 } from '@aws-sdk/client-ssm';
 import { ParameterType, StoredMetadata, StoredValue } from './plan';
-import { PacedSsmAction } from '../../src/parameter-tree/private/contract';
+import { ADOPTED_TAG, GENERATION_TAG, OWNER_TAG, PacedSsmAction } from '../../src/parameter-tree/private/contract';
 import { PacedCalls } from '../shared/paced-calls';
 import { Redactor } from '../shared/redaction';
 
@@ -155,6 +155,11 @@ export class ParameterStore {
     if (keys.length === 0) return;
     await this.calls.call('RemoveTagsFromResource', (abortSignal) =>
       this.ssm.send(new RemoveTagsFromResourceCommand({ ResourceType: 'Parameter', ResourceId: name, TagKeys: [...keys] }), { abortSignal }));
+  }
+
+  /** Gives a parameter up: removes the tree's reserved tags, keeps its value, history and user tags. */
+  public async release(name: string): Promise<void> {
+    await this.removeTags(name, [OWNER_TAG, GENERATION_TAG, ADOPTED_TAG]);
   }
 
   /** Deletes up to DELETE_BATCH names; names already gone are not an error (idempotent). */
