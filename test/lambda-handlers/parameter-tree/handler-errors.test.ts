@@ -105,7 +105,13 @@ describe('parameter tree handler error paths', () => {
     // GIVEN every write throttled, and an invocation with little time left
     ssmMock.on(PutParameterCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
     const shortLived = createTreeHandler({
-      ssm: new SSMClient({}), kms: new KMSClient({}), stacks: stacks.source, sleep: realSleep, concurrency: 4, safetyMarginMs: 1_000, quotas: { PutParameter: 50 },
+      ssm: new SSMClient({}),
+      kms: new KMSClient({}),
+      stacks: stacks.source,
+      sleep: realSleep,
+      concurrency: 4,
+      safetyMarginMs: 1_000,
+      quotas: { PutParameter: 50 },
     });
 
     // WHEN

@@ -157,9 +157,13 @@ export function uniquePath(label: string): string {
  * CloudFormation in stack-view.test.ts. Until told otherwise the stack does not exist.
  */
 export class StackStandIn implements StackView {
-  public readonly source: StackViewSource = () => this;
   private stackStatus?: string;
   private live?: string;
+
+  /** The view every event of a handler gets. */
+  public get source(): StackViewSource {
+    return () => this;
+  }
 
   /** The stack is in `status`, and LOGICAL_ID's live physical id is `livePhysicalId` (none: not in the stack). */
   public inState(status: string | undefined, livePhysicalId?: string): this {
