@@ -9,7 +9,7 @@ import { DeadlineError, outOfTimeSays } from './executor';
 import { ParsedPhysicalId, parsePhysicalId } from './hashing';
 import { deleteBatchesOf, ParameterStore } from './parameter-store';
 import { StackView } from './stack-view';
-import { ADOPTED_TAG, GENERATION_TAG, OWNER_TAG } from '../../src/parameter-tree/private/contract';
+import { ADOPTED_TAG, GENERATION_TAG, OWNER_TAG, TREE_RESOURCE_TYPE } from '../../src/parameter-tree/private/contract';
 import { ConcurrentWorkError, mapWithConcurrency, WorkCancelledError } from '../shared/concurrency';
 import { describeError } from '../shared/retry';
 
@@ -73,6 +73,21 @@ export function removalOf(input: RemovalInput): Removal {
   };
 }
 
+/**
+ * A tree whose logical id left a living stack may live on under another one: a renamed construct
+ * keeps its owner (tree id and path), and its new resource took the parameters over. Then this
+ * Delete removes nothing; the live resource's reconciles remove what it does not want.
+ */
+async function unlessLivingElsewhere(deps: DeleteOptions, parsed: ParsedPhysicalId, removal: Removal): Promise<Removal> {
+  const trees = await deps.stack.liveResourcesOfType(TREE_RESOURCE_TYPE);
+  for (const [logicalId, physicalId] of trees) {
+    if (logicalId !== deps.logicalId && parsePhysicalId(physicalId)?.path === parsed.path) {
+      return { scope: 'none', why: `the stack's tree ${logicalId} (${physicalId}) holds this path now; its parameters are kept` };
+    }
+  }
+  return removal;
+}
+
 function wholeTree(input: RemovalInput, why: string): Removal {
   return input.removalPolicy === 'destroy'
     ? { scope: 'tree', why: `${why}: whole tree, removal policy destroy` }
@@ -87,14 +102,18 @@ export async function deleteGeneration(deps: DeleteOptions): Promise<void> {
     deps.log(`delete ${physicalId}: not a tree generation, nothing to do`);
     return;
   }
-  const removal = await outOfTimeSays(`asking CloudFormation about the stack of tree '${parsed.path}'; nothing was deleted`, async () =>
-    removalOf({
+  const removal = await outOfTimeSays(`asking CloudFormation about the stack of tree '${parsed.path}'; nothing was deleted`, async () => {
+    const stackStatus = await deps.stack.status();
+    const decided = removalOf({
       physicalId,
       parsed,
-      stackStatus: await deps.stack.status(),
+      stackStatus,
       livePhysicalId: await deps.stack.livePhysicalId(deps.logicalId),
       removalPolicy: removalPolicyOf(rawProps),
-    }));
+    });
+    const stackLivesOn = stackStatus !== undefined && !STACK_GOING.test(stackStatus);
+    return decided.scope === 'tree' && stackLivesOn ? unlessLivingElsewhere(deps, parsed, decided) : decided;
+  });
   deps.log(`delete ${physicalId}: ${removal.why}`);
   if (removal.scope === 'none') return;
 

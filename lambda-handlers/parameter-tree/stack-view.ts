@@ -3,7 +3,7 @@
  * physical id it records now for a logical id. A Delete cannot tell from its own event whether
  * it cleans up a replaced generation or removes the whole tree; these two answers can.
  */
-import { CloudFormationClient, DescribeStackResourceCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStackResourceCommand, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { PacedCalls } from '../shared/paced-calls';
 import { Sleep } from '../shared/retry';
 
@@ -12,6 +12,8 @@ export interface StackView {
   status(): Promise<string | undefined>;
   /** The physical id the stack records for `logicalId`; undefined when the stack has no such resource. */
   livePhysicalId(logicalId: string): Promise<string | undefined>;
+  /** Physical ids of the stack's resources of `resourceType` that are not being deleted, by logical id. */
+  liveResourcesOfType(resourceType: string): Promise<Map<string, string>>;
 }
 
 /** How the calls of one event are retried: until its deadline, like every other call. */
@@ -24,7 +26,7 @@ export interface StackViewPacing {
 /** Makes the view of one stack (by stack id) for one event. */
 export type StackViewSource = (stackId: string, pacing: StackViewPacing) => StackView;
 
-type CloudFormationAction = 'DescribeStacks' | 'DescribeStackResource';
+type CloudFormationAction = 'DescribeStacks' | 'DescribeStackResource' | 'ListStackResources';
 
 /** StackViews answered by CloudFormation through `client`. */
 export function cloudFormationStacks(client: CloudFormationClient): StackViewSource {
@@ -39,7 +41,7 @@ export class CloudFormationStackView implements StackView {
   constructor(
     private readonly client: CloudFormationClient,
     private readonly stackId: string,
-    /** Unpaced (two calls per Delete), but throttles and transient errors are retried. */
+    /** Unpaced (a few calls per Delete), but throttles and transient errors are retried. */
     private readonly calls: PacedCalls<CloudFormationAction>,
   ) {}
 
@@ -54,6 +56,22 @@ export class CloudFormationStackView implements StackView {
     const result = await this.unlessMissing(() => this.calls.call('DescribeStackResource', (abortSignal) =>
       this.client.send(new DescribeStackResourceCommand({ StackName: this.stackId, LogicalResourceId: logicalId }), { abortSignal })));
     return result?.StackResourceDetail?.PhysicalResourceId || undefined;
+  }
+
+  public async liveResourcesOfType(resourceType: string): Promise<Map<string, string>> {
+    const live = new Map<string, string>();
+    let token: string | undefined;
+    do {
+      const page = await this.calls.call('ListStackResources', (abortSignal) =>
+        this.client.send(new ListStackResourcesCommand({ StackName: this.stackId, NextToken: token }), { abortSignal }));
+      for (const r of page.StackResourceSummaries ?? []) {
+        if (r.ResourceType === resourceType && r.PhysicalResourceId && !r.ResourceStatus?.startsWith('DELETE_')) {
+          live.set(r.LogicalResourceId!, r.PhysicalResourceId);
+        }
+      }
+      token = page.NextToken;
+    } while (token);
+    return live;
   }
 
   /** CloudFormation reports a missing stack or resource as a ValidationError saying it does not exist. */

@@ -159,6 +159,8 @@ export function uniquePath(label: string): string {
 export class StackStandIn implements StackView {
   private stackStatus?: string;
   private live?: string;
+  /** Other tree resources of the stack, logical id -> physical id. */
+  private readonly otherTrees = new Map<string, string>();
 
   /** The view every event of a handler gets. */
   public get source(): StackViewSource {
@@ -169,6 +171,13 @@ export class StackStandIn implements StackView {
   public inState(status: string | undefined, livePhysicalId?: string): this {
     this.stackStatus = status;
     this.live = livePhysicalId;
+    this.otherTrees.clear();
+    return this;
+  }
+
+  /** The stack also holds the tree resource `logicalId`, with `physicalId`. */
+  public withTree(logicalId: string, physicalId: string): this {
+    this.otherTrees.set(logicalId, physicalId);
     return this;
   }
 
@@ -192,6 +201,11 @@ export class StackStandIn implements StackView {
   }
 
   public async livePhysicalId(logicalId: string): Promise<string | undefined> {
-    return logicalId === LOGICAL_ID ? this.live : undefined;
+    return logicalId === LOGICAL_ID ? this.live : this.otherTrees.get(logicalId);
+  }
+
+  public async liveResourcesOfType(resourceType: string): Promise<Map<string, string>> {
+    if (resourceType !== 'Custom::SecureParameterTree') return new Map();
+    return new Map([...this.otherTrees, ...(this.live ? [[LOGICAL_ID, this.live] as const] : [])]);
   }
 }

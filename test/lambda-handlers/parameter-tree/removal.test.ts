@@ -8,7 +8,7 @@
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { AddTagsToResourceCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import {
-  context, createEvent, deleteEvent, motoClients, ParameterState, parameterStoreState, ResponseCollector, STACK_NAME, StackStandIn,
+  context, createEvent, deleteEvent, LOGICAL_ID, motoClients, ParameterState, parameterStoreState, ResponseCollector, STACK_NAME, StackStandIn,
   uniquePath, updateEvent,
 } from './harness';
 import { TreeEvent } from '../../../lambda-handlers/parameter-tree/reconciler';
@@ -158,6 +158,42 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
 
       // THEN
       expect(state).toEqual({});
+    });
+
+    test('a renamed tree (new logical id, same tree id and path) keeps its parameters when the old resource is cleaned up', async () => {
+      // GIVEN a tree under destroy whose construct was renamed: the new resource took the parameters over
+      const path = uniquePath('renamed');
+      const props = tree(path, ['a', 'b'], { RemovalPolicy: 'destroy' });
+      const created = await deliver(createEvent(collector.responseUrl, props));
+      const renamed = { ...createEvent(collector.responseUrl, props), LogicalResourceId: 'RenamedTree5E6F7A8B' };
+      const taken = await deliver(renamed);
+      const before = await stateUnder([path]);
+
+      // WHEN the update's cleanup deletes the old logical id
+      stacks.inState('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', created.PhysicalResourceId).withTree(renamed.LogicalResourceId, taken.PhysicalResourceId);
+      const state = await deleteTwice(created.PhysicalResourceId, props, path);
+
+      // THEN
+      expect(state).toEqual(before);
+      expect(Object.keys(state)).toHaveLength(2);
+    });
+
+    test('a renamed tree whose update rolled back keeps its parameters when the new resource is cleaned up', async () => {
+      // GIVEN the renamed resource created (same parameters), then the update rolled back: the old resource is live again
+      const path = uniquePath('renamed-rollback');
+      const props = tree(path, ['a', 'b'], { RemovalPolicy: 'destroy' });
+      const created = await deliver(createEvent(collector.responseUrl, props));
+      const renamed = { ...createEvent(collector.responseUrl, props), LogicalResourceId: 'RenamedTree5E6F7A8B' };
+      const taken = await deliver(renamed);
+      const before = await stateUnder([path]);
+
+      // WHEN the rollback's cleanup deletes the new logical id
+      stacks.inState('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', undefined).withTree(LOGICAL_ID, created.PhysicalResourceId);
+      await deliver({ ...deleteEvent(collector.responseUrl, taken.PhysicalResourceId, props), LogicalResourceId: renamed.LogicalResourceId });
+      await deliver({ ...deleteEvent(collector.responseUrl, taken.PhysicalResourceId, props), LogicalResourceId: renamed.LogicalResourceId });
+
+      // THEN
+      expect(await stateUnder([path])).toEqual(before);
     });
 
     test.each([
@@ -352,6 +388,7 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
     const refusing: StackView = {
       status: async () => { throw Object.assign(new Error('not authorized to perform cloudformation:DescribeStacks'), { name: 'AccessDenied' }); },
       livePhysicalId: async () => created.PhysicalResourceId,
+      liveResourcesOfType: async () => new Map(),
     };
     const refused = createTreeHandler({ ssm, kms, stacks: () => refusing, sleep: async () => {}, concurrency: 4 });
 

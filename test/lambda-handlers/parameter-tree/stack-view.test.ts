@@ -32,6 +32,25 @@ describeWithServices(['moto'], 'CloudFormation StackView (moto_server)', () => {
     expect(await view.livePhysicalId('NotInTheStack')).toBeUndefined();
   });
 
+  test('lists the live resources of one type, by logical id', async () => {
+    // GIVEN a stack of two parameters and a queue
+    const name = uniqueName('Listed');
+    const template = {
+      Resources: {
+        First: { Type: 'AWS::SSM::Parameter', Properties: { Name: `/stack-view/${name}/1`, Type: 'String', Value: 'v' } },
+        Second: { Type: 'AWS::SSM::Parameter', Properties: { Name: `/stack-view/${name}/2`, Type: 'String', Value: 'v' } },
+        Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: name } },
+      },
+    };
+    const stackId = (await client.send(new CreateStackCommand({ StackName: name, TemplateBody: JSON.stringify(template) }))).StackId!;
+
+    // WHEN
+    const live = await stacks(stackId, pacing).liveResourcesOfType('AWS::SSM::Parameter');
+
+    // THEN
+    expect(Object.fromEntries(live)).toEqual({ First: `/stack-view/${name}/1`, Second: `/stack-view/${name}/2` });
+  });
+
   test('a deleted stack, described by its id, reads as no stack', async () => {
     // GIVEN
     const name = uniqueName('Deleted');
