@@ -22,6 +22,9 @@ import { describeWithServices } from '../../support/services';
 
 type State = Record<string, ParameterState>;
 
+/** The logical id of a tree's construct after a rename. */
+const RENAMED_ID = 'RenamedTree5E6F7A8B';
+
 describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
   const { ssm, kms } = motoClients();
   const collector = new ResponseCollector();
@@ -65,21 +68,19 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
     return response;
   }
 
-  /** Delivers a Delete twice: both succeed alike, and the second changes nothing. */
-  async function deleteTwice(physicalId: string, props: TreeResourceProperties, ...paths: string[]): Promise<State> {
-    const first = await deliver(deleteEvent(collector.responseUrl, physicalId, props));
-    const afterFirst = await stateUnder(paths);
-    const second = await deliver(deleteEvent(collector.responseUrl, physicalId, props));
+  /** Delivers a Delete twice: both succeed alike, and the second changes nothing under `path`. */
+  async function deleteTwice(physicalId: string, props: TreeResourceProperties, path: string, logicalId = LOGICAL_ID): Promise<State> {
+    const event = () => ({ ...deleteEvent(collector.responseUrl, physicalId, props), LogicalResourceId: logicalId });
+    const first = await deliver(event());
+    const afterFirst = await stateUnder(path);
+    const second = await deliver(event());
     expect(first.PhysicalResourceId).toBe(physicalId);
     expect({ ...second, RequestId: first.RequestId }).toEqual(first);
-    expect(await stateUnder(paths)).toEqual(afterFirst);
+    expect(await stateUnder(path)).toEqual(afterFirst);
     return afterFirst;
   }
 
-  async function stateUnder(paths: string[]): Promise<State> {
-    const states = await Promise.all(paths.map((path) => parameterStoreState(ssm, path)));
-    return Object.assign({}, ...states);
-  }
+  const stateUnder = (path: string): Promise<State> => parameterStoreState(ssm, path);
 
   const tagsOf = (state: State) => Object.fromEntries(Object.entries(state).map(([name, p]) => [name, p.tags]));
   const generationOfId = (physicalId: string) => /@([0-9a-f]{16})/.exec(physicalId)![1];
@@ -107,7 +108,7 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
       const props = tree(path, ['db/host', 'api/url'], { RemovalPolicy: 'destroy', AdoptExisting: 'true' });
       const created = await deliver(createEvent(collector.responseUrl, props));
       await markAdopted(`${path}/db/host`);
-      const adoptedBefore = (await stateUnder([path]))[`${path}/db/host`];
+      const adoptedBefore = (await stateUnder(path))[`${path}/db/host`];
 
       // WHEN CloudFormation rolls the Create back
       stacks.inState('ROLLBACK_IN_PROGRESS', created.PhysicalResourceId);
@@ -132,7 +133,7 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
       }));
       const child = `${path}/child/x`;
       await ssm.send(new PutParameterCommand({ Name: child, Value: 'v', Type: 'String', Tags: [{ Key: OWNER_TAG, Value: ownerOf(STACK_NAME, `${path}/child`) }] }));
-      const before = await stateUnder([path]);
+      const before = await stateUnder(path);
 
       // WHEN the stack is deleted
       stacks.deleting(created.PhysicalResourceId);
@@ -160,40 +161,38 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
       expect(state).toEqual({});
     });
 
-    test('a renamed tree (new logical id, same tree id and path) keeps its parameters when the old resource is cleaned up', async () => {
-      // GIVEN a tree under destroy whose construct was renamed: the new resource took the parameters over
-      const path = uniquePath('renamed');
+    /** A tree under destroy whose construct was renamed: the resource of the new logical id took the parameters over. */
+    async function renamedTree(label: string) {
+      const path = uniquePath(label);
       const props = tree(path, ['a', 'b'], { RemovalPolicy: 'destroy' });
       const created = await deliver(createEvent(collector.responseUrl, props));
-      const renamed = { ...createEvent(collector.responseUrl, props), LogicalResourceId: 'RenamedTree5E6F7A8B' };
-      const taken = await deliver(renamed);
-      const before = await stateUnder([path]);
+      const renamed = await deliver({ ...createEvent(collector.responseUrl, props), LogicalResourceId: RENAMED_ID });
+      return { path, props, oldId: created.PhysicalResourceId, newId: renamed.PhysicalResourceId, before: await stateUnder(path) };
+    }
+
+    test('a renamed tree (same tree id and path) keeps its parameters when the old logical id is cleaned up', async () => {
+      // GIVEN
+      const { path, props, oldId, newId, before } = await renamedTree('renamed');
 
       // WHEN the update's cleanup deletes the old logical id
-      stacks.inState('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', created.PhysicalResourceId).withTree(renamed.LogicalResourceId, taken.PhysicalResourceId);
-      const state = await deleteTwice(created.PhysicalResourceId, props, path);
+      stacks.inState('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', oldId).withTree(RENAMED_ID, newId);
+      const state = await deleteTwice(oldId, props, path);
 
       // THEN
       expect(state).toEqual(before);
       expect(Object.keys(state)).toHaveLength(2);
     });
 
-    test('a renamed tree whose update rolled back keeps its parameters when the new resource is cleaned up', async () => {
-      // GIVEN the renamed resource created (same parameters), then the update rolled back: the old resource is live again
-      const path = uniquePath('renamed-rollback');
-      const props = tree(path, ['a', 'b'], { RemovalPolicy: 'destroy' });
-      const created = await deliver(createEvent(collector.responseUrl, props));
-      const renamed = { ...createEvent(collector.responseUrl, props), LogicalResourceId: 'RenamedTree5E6F7A8B' };
-      const taken = await deliver(renamed);
-      const before = await stateUnder([path]);
+    test('a renamed tree whose update rolled back keeps its parameters when the new logical id is cleaned up', async () => {
+      // GIVEN
+      const { path, props, oldId, newId, before } = await renamedTree('renamed-rollback');
 
-      // WHEN the rollback's cleanup deletes the new logical id
-      stacks.inState('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', undefined).withTree(LOGICAL_ID, created.PhysicalResourceId);
-      await deliver({ ...deleteEvent(collector.responseUrl, taken.PhysicalResourceId, props), LogicalResourceId: renamed.LogicalResourceId });
-      await deliver({ ...deleteEvent(collector.responseUrl, taken.PhysicalResourceId, props), LogicalResourceId: renamed.LogicalResourceId });
+      // WHEN the rollback's cleanup deletes the new logical id; the old one is live again
+      stacks.inState('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', undefined).withTree(LOGICAL_ID, oldId);
+      const state = await deleteTwice(newId, props, path, RENAMED_ID);
 
       // THEN
-      expect(await stateUnder([path])).toEqual(before);
+      expect(state).toEqual(before);
     });
 
     test.each([
@@ -205,7 +204,7 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
       const path = uniquePath('retain');
       const props = tree(path, ['a', 'b']);
       const created = await deliver(createEvent(collector.responseUrl, props));
-      const before = await stateUnder([path]);
+      const before = await stateUnder(path);
 
       // WHEN
       stacks.inState(status, liveIsThis ? created.PhysicalResourceId : undefined);
@@ -218,18 +217,26 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
   });
 
   describe('parameters removed from a living tree', () => {
+    /**
+     * Creates `before`, updates it to `after` successfully (`beforeUpdate` runs in between), then
+     * delivers CloudFormation's cleanup Delete of the old id, with the old properties, twice.
+     */
+    async function updateThenCleanUp(before: TreeResourceProperties, after: TreeResourceProperties, beforeUpdate?: () => Promise<void>) {
+      const created = (await deliver(createEvent(collector.responseUrl, before))).PhysicalResourceId;
+      await beforeUpdate?.();
+      const updated = (await deliver(updateEvent(collector.responseUrl, created, after, before))).PhysicalResourceId;
+      const stateBefore = await stateUnder(before.Path);
+      stacks.cleanupAfterUpdate(updated);
+      const state = await deleteTwice(created, before, before.Path);
+      return { created, updated, stateBefore, state };
+    }
+
     test('are deleted in the cleanup after the update, under the default retain policy', async () => {
       // GIVEN a tree under retain, updated without 'b'
       const path = uniquePath('removed');
-      const before = tree(path, ['a', 'b']);
-      const created = await deliver(createEvent(collector.responseUrl, before));
-      const after = tree(path, ['a']);
-      const updated = await deliver(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before));
-      const stateBefore = await stateUnder([path]);
 
-      // WHEN CloudFormation cleans up the old generation, with its old properties
-      stacks.cleanupAfterUpdate(updated.PhysicalResourceId);
-      const state = await deleteTwice(created.PhysicalResourceId, before, path);
+      // WHEN
+      const { stateBefore, state } = await updateThenCleanUp(tree(path, ['a', 'b']), tree(path, ['a']));
 
       // THEN
       expect(state).toEqual({ [`${path}/a`]: stateBefore[`${path}/a`] });
@@ -239,17 +246,13 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
       // GIVEN a tree under destroy, updated without 'b' and with retainRemovedParameters in the same deployment
       const path = uniquePath('flip-on');
       const before = tree(path, ['a', 'b'], { RemovalPolicy: 'destroy' });
-      const created = await deliver(createEvent(collector.responseUrl, before));
       const after = tree(path, ['a'], { RemovalPolicy: 'destroy', RetainRemovedParameters: 'true' });
-      const updated = await deliver(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before));
-      const stateBefore = await stateUnder([path]);
 
-      // WHEN CloudFormation cleans up the old generation, whose properties knew nothing of the setting
-      stacks.cleanupAfterUpdate(updated.PhysicalResourceId);
-      const state = await deleteTwice(created.PhysicalResourceId, before, path);
+      // WHEN the cleanup runs with the old properties, which knew nothing of the setting
+      const { updated, stateBefore, state } = await updateThenCleanUp(before, after);
 
       // THEN the new physical id carried the setting, and 'b' is kept, no longer the tree's
-      expect(updated.PhysicalResourceId).toBe(`${path}@${generationOfId(updated.PhysicalResourceId)}+retain-removed`);
+      expect(updated).toBe(`${path}@${generationOfId(updated)}+retain-removed`);
       expect(state).toEqual({
         [`${path}/a`]: stateBefore[`${path}/a`],
         [`${path}/b`]: { ...stateBefore[`${path}/b`], tags: { team: 'shop' } },
@@ -259,18 +262,12 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
     test('are deleted when the deployment that removes them turns retainRemovedParameters off', async () => {
       // GIVEN a tree under retain that retained removed parameters, updated without 'b' and without the setting
       const path = uniquePath('flip-off');
-      const before = tree(path, ['a', 'b'], { RetainRemovedParameters: 'true' });
-      const created = await deliver(createEvent(collector.responseUrl, before));
-      const after = tree(path, ['a']);
-      const updated = await deliver(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before));
-      const stateBefore = await stateUnder([path]);
 
       // WHEN
-      stacks.cleanupAfterUpdate(updated.PhysicalResourceId);
-      const state = await deleteTwice(created.PhysicalResourceId, before, path);
+      const { created, stateBefore, state } = await updateThenCleanUp(tree(path, ['a', 'b'], { RetainRemovedParameters: 'true' }), tree(path, ['a']));
 
       // THEN
-      expect(created.PhysicalResourceId.endsWith('+retain-removed')).toBe(true);
+      expect(created.endsWith('+retain-removed')).toBe(true);
       expect(state).toEqual({ [`${path}/a`]: stateBefore[`${path}/a`] });
     });
 
@@ -279,15 +276,10 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
       const path = uniquePath('removed-adopted');
       await preExisting(`${path}/b`);
       const before = tree(path, ['a', 'b'], { RemovalPolicy: 'destroy', AdoptExisting: 'true' });
-      const created = await deliver(createEvent(collector.responseUrl, before));
-      await markAdopted(`${path}/b`);
       const after = tree(path, ['a'], { RemovalPolicy: 'destroy', AdoptExisting: 'true' });
-      const updated = await deliver(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before));
-      const stateBefore = await stateUnder([path]);
 
       // WHEN
-      stacks.cleanupAfterUpdate(updated.PhysicalResourceId);
-      const state = await deleteTwice(created.PhysicalResourceId, before, path);
+      const { stateBefore, state } = await updateThenCleanUp(before, after, () => markAdopted(`${path}/b`));
 
       // THEN
       expect(tagsOf(state)).toEqual({ [`${path}/a`]: stateBefore[`${path}/a`].tags, [`${path}/b`]: { origin: 'manual', team: 'shop' } });
@@ -298,17 +290,12 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
       // GIVEN a tree under destroy whose only change is the setting
       const path = uniquePath('flag-only');
       const before = tree(path, ['a', 'b'], { RemovalPolicy: 'destroy' });
-      const created = await deliver(createEvent(collector.responseUrl, before));
-      const after = tree(path, ['a', 'b'], { RemovalPolicy: 'destroy', RetainRemovedParameters: 'true' });
-      const updated = await deliver(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before));
-      const stateBefore = await stateUnder([path]);
 
-      // WHEN CloudFormation cleans up the old id
-      stacks.cleanupAfterUpdate(updated.PhysicalResourceId);
-      const state = await deleteTwice(created.PhysicalResourceId, before, path);
+      // WHEN
+      const { created, updated, stateBefore, state } = await updateThenCleanUp(before, { ...before, RetainRemovedParameters: 'true' });
 
       // THEN
-      expect(updated.PhysicalResourceId).toBe(`${created.PhysicalResourceId}+retain-removed`);
+      expect(updated).toBe(`${created}+retain-removed`);
       expect(state).toEqual(stateBefore);
     });
 
@@ -316,39 +303,30 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
       // GIVEN a tree under destroy at /app, moved to the child path /app/v2 with the same names
       const app = uniquePath('move');
       const before = tree(app, ['a', 'b'], { RemovalPolicy: 'destroy' });
-      const created = await deliver(createEvent(collector.responseUrl, before));
       const after = tree(`${app}/v2`, ['a', 'b'], { RemovalPolicy: 'destroy' });
-      const updated = await deliver(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before));
-      const moved = await stateUnder([`${app}/v2`]);
 
       // WHEN CloudFormation cleans up the old id, whose path holds the new tree
-      stacks.cleanupAfterUpdate(updated.PhysicalResourceId);
-      const state = await deleteTwice(created.PhysicalResourceId, before, app);
+      const { created, updated, stateBefore, state } = await updateThenCleanUp(before, after);
 
       // THEN (same generation, as the names are the same: only the owner's path tells the trees apart)
-      expect(generationOfId(updated.PhysicalResourceId)).toBe(generationOfId(created.PhysicalResourceId));
-      expect(state).toEqual(moved);
-      expect(Object.keys(state).sort()).toEqual([`${app}/v2/a`, `${app}/v2/b`]);
+      expect(generationOfId(updated)).toBe(generationOfId(created));
+      expect(state).toEqual({ [`${app}/v2/a`]: stateBefore[`${app}/v2/a`], [`${app}/v2/b`]: stateBefore[`${app}/v2/b`] });
     });
 
     test('a cleanup Delete delivered again after the cleanup finished leaves the living tree alone', async () => {
       // GIVEN a tree under destroy, updated, its cleanup done
       const path = uniquePath('late-duplicate');
       const before = tree(path, ['a', 'b'], { RemovalPolicy: 'destroy' });
-      const created = await deliver(createEvent(collector.responseUrl, before));
       const after = tree(path, ['a', 'c'], { RemovalPolicy: 'destroy' });
-      const updated = await deliver(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before));
-      stacks.cleanupAfterUpdate(updated.PhysicalResourceId);
-      await deleteTwice(created.PhysicalResourceId, before, path);
-      const stateBefore = await stateUnder([path]);
+      const { created, updated, state: cleaned } = await updateThenCleanUp(before, after);
 
       // WHEN the same Delete arrives once more, the stack now UPDATE_COMPLETE
-      stacks.inState('UPDATE_COMPLETE', updated.PhysicalResourceId);
-      const state = await deleteTwice(created.PhysicalResourceId, before, path);
+      stacks.inState('UPDATE_COMPLETE', updated);
+      const state = await deleteTwice(created, before, path);
 
       // THEN the tree of the live generation is untouched
-      expect(state).toEqual(stateBefore);
-      expect(tagsOf(state)).toEqual({ [`${path}/a`]: treeTags(after, updated.PhysicalResourceId), [`${path}/c`]: treeTags(after, updated.PhysicalResourceId) });
+      expect(state).toEqual(cleaned);
+      expect(tagsOf(state)).toEqual({ [`${path}/a`]: treeTags(after, updated), [`${path}/c`]: treeTags(after, updated) });
     });
   });
 
@@ -359,11 +337,11 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
       await preExisting(`${path}/c`);
       const before = tree(path, ['a']);
       const created = await deliver(createEvent(collector.responseUrl, before));
-      const stateBefore = await stateUnder([path]);
+      const stateBefore = await stateUnder(path);
       const after = tree(path, ['a', 'b/new', 'c'], { AdoptExisting: 'true' });
       const updated = await deliver(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before));
       await markAdopted(`${path}/c`);
-      const adopted = (await stateUnder([path]))[`${path}/c`];
+      const adopted = (await stateUnder(path))[`${path}/c`];
       await deliver(updateEvent(collector.responseUrl, updated.PhysicalResourceId, before, after));
 
       // WHEN CloudFormation cleans up the failed update's id, with its properties
@@ -384,7 +362,7 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
     const path = uniquePath('not-describable');
     const props = tree(path, ['a'], { RemovalPolicy: 'destroy' });
     const created = await deliver(createEvent(collector.responseUrl, props));
-    const before = await stateUnder([path]);
+    const before = await stateUnder(path);
     const refusing: StackView = {
       status: async () => { throw Object.assign(new Error('not authorized to perform cloudformation:DescribeStacks'), { name: 'AccessDenied' }); },
       livePhysicalId: async () => created.PhysicalResourceId,
@@ -397,6 +375,6 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
 
     // THEN
     expect(collector.last()).toMatchObject({ Status: 'FAILED', Reason: 'AccessDenied: not authorized to perform cloudformation:DescribeStacks' });
-    expect(await stateUnder([path])).toEqual(before);
+    expect(await stateUnder(path)).toEqual(before);
   });
 });
