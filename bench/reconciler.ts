@@ -4,10 +4,12 @@
  * 10% of its values, and to Delete it (RemovalPolicy destroy), with the SSM calls made per
  * parameter changed. Starts its own moto_server and stops it; the Delete removes what it created.
  */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { parameterMix } from './parameter-mix';
 import { BenchRow, formatMs, median } from './stats';
+import { cloudFormationStacks } from '../lambda-handlers/parameter-tree/stack-view';
 import { createTreeHandler } from '../lambda-handlers/parameter-tree/tree-handler';
 import {
   DEFAULT_RECONCILER_CONCURRENCY, ParameterKind, ParameterSpec, RECONCILER_ENV, TreeResourceProperties,
@@ -123,7 +125,8 @@ export async function reconcilerRows(sizes: number[], runs: number): Promise<Ben
     const counter = new CallCounter();
     counter.attach(ssm);
     const keyArn = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
-    const handler = createTreeHandler({ ssm, kms, sleep: async () => {} });
+    // No stack of this name exists in moto: every Delete treats the tree as a whole.
+    const handler = createTreeHandler({ ssm, kms, stacks: cloudFormationStacks(new CloudFormationClient({})), sleep: async () => {} });
 
     const rows: BenchRow[] = [];
     for (const size of sizes) {

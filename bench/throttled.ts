@@ -7,10 +7,12 @@
  * an hour: run it alone with `npm run bench -- --section throttled`; `BENCH_THROTTLED_CASES`
  * (comma-separated: alone, competitor, higher) runs some of its cases only.
  */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { changed, changedIndexes, keepingAlive, specs, timed } from './reconciler';
 import { BenchRow, formatMs } from './stats';
+import { cloudFormationStacks } from '../lambda-handlers/parameter-tree/stack-view';
 import { createTreeHandler } from '../lambda-handlers/parameter-tree/tree-handler';
 import { realSleep } from '../lambda-handlers/shared/retry';
 import { PARAMETER_STORE_TPS, RECONCILER_ENV, TreeResourceProperties } from '../src/parameter-tree/private/contract';
@@ -173,7 +175,8 @@ export async function throttledRows(): Promise<BenchRow[]> {
       await proxy.start();
       // The deployed handler's settings: no SDK retries, the real clock, the setting's quotas.
       const ssm = new SSMClient({ endpoint: proxy.endpoint, maxAttempts: 1 });
-      const handler = createTreeHandler({ ssm, kms, sleep: realSleep });
+      // No stack of this name exists in moto: the Delete treats the tree as a whole.
+      const handler = createTreeHandler({ ssm, kms, stacks: cloudFormationStacks(new CloudFormationClient({})), sleep: realSleep });
       const competitor = benchCase === 'competitor' ? startCompetitor(proxy.endpoint, COMPETITOR_TPS) : undefined;
       try {
         process.stderr.write(`bench: ${benchCase}\n`);

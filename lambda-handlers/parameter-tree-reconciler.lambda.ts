@@ -2,8 +2,10 @@
  * Lambda entry point of SecureParameterTree's custom resource. CloudFormation invokes it
  * directly (it is the ServiceToken), so it answers the pre-signed ResponseURL itself.
  */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { cloudFormationStacks } from './parameter-tree/stack-view';
 import { createTreeHandler } from './parameter-tree/tree-handler';
 import { realSleep } from './shared/retry';
 
@@ -17,5 +19,6 @@ const clientSettings = { maxAttempts: 1, requestHandler: { connectionTimeout: 5_
 export const handler = createTreeHandler({
   ssm: new SSMClient(clientSettings),
   kms: new KMSClient(clientSettings),
+  stacks: cloudFormationStacks(new CloudFormationClient(clientSettings)),
   sleep: realSleep,
 });

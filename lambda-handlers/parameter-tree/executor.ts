@@ -114,7 +114,7 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
   options.log(`tree ${path}@${generation}: ${o.created} created, ${o.written} written, ${o.replaced} replaced, ${o.retagged} retagged, ` +
     `${o.unchanged} unchanged, ${o.leftoversDeleted} leftover(s) deleted, ${o.leftoversReleased} released`);
   const data: TreeResourceAttributes = { Path: path, ParameterCount: String(props.Parameters.length) };
-  return { physicalResourceId: physicalIdOf(path, generation), data: { ...data } };
+  return { physicalResourceId: physicalIdOf(path, generation, props.RetainRemovedParameters === 'true'), data: { ...data } };
 }
 
 /**

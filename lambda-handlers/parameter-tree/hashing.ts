@@ -15,15 +15,29 @@ export function generationOf(relativeNames: readonly string[]): string {
   return sha256Hex([...relativeNames].sort()).slice(0, 16);
 }
 
-/** `<path>@<generation>`: a new physical id whenever the set of names changes. */
-export function physicalIdOf(path: string, generation: string): string {
-  return `${path}@${generation}`;
+/** Appended to a physical id whose tree releases, rather than deletes, parameters removed from it. */
+export const RETAIN_REMOVED_SUFFIX = '+retain-removed';
+
+/**
+ * `<path>@<generation>`, plus RETAIN_REMOVED_SUFFIX when removed parameters are kept: a new
+ * physical id whenever the set of names changes. The suffix lets the cleanup Delete of an older
+ * generation learn the setting of the generation that replaced it, from CloudFormation's live id.
+ */
+export function physicalIdOf(path: string, generation: string, retainRemoved = false): string {
+  return `${path}@${generation}${retainRemoved ? RETAIN_REMOVED_SUFFIX : ''}`;
+}
+
+export interface ParsedPhysicalId {
+  readonly path: string;
+  readonly generation: string;
+  /** True when the id carries RETAIN_REMOVED_SUFFIX; ids of earlier versions never do. */
+  readonly retainRemoved: boolean;
 }
 
 /** Splits a physical id made by `physicalIdOf`; undefined for anything else. */
-export function parsePhysicalId(physicalId: string): { path: string; generation: string } | undefined {
-  const match = /^(\/.*)@([0-9a-f]{16})$/.exec(physicalId);
-  return match ? { path: match[1], generation: match[2] } : undefined;
+export function parsePhysicalId(physicalId: string): ParsedPhysicalId | undefined {
+  const match = /^(\/.*)@([0-9a-f]{16})(\+retain-removed)?$/.exec(physicalId);
+  return match ? { path: match[1], generation: match[2], retainRemoved: match[3] !== undefined } : undefined;
 }
 
 /**

@@ -10,6 +10,7 @@ import { reconcileTree } from './executor';
 import { generationOf, physicalIdOf } from './hashing';
 import { ParameterStore } from './parameter-store';
 import { ownerFrom, parseThroughput, parseTreeProperties } from './properties';
+import { StackViewSource } from './stack-view';
 import {
   PacedSsmAction,
   PARAMETER_STORE_TPS,
@@ -26,6 +27,8 @@ import { Sleep } from '../shared/retry';
 export interface ReconcilerDeps {
   readonly ssm: SSMClient;
   readonly kms: KMSClient;
+  /** What CloudFormation says about the event's stack (a Delete asks which generation is live). */
+  readonly stacks: StackViewSource;
   readonly redactor: Redactor;
   readonly sleep: Sleep;
   readonly concurrency: number;
@@ -42,7 +45,10 @@ export interface ReconcilerDeps {
 export const START_SHARE_OF_QUOTA = 0.95;
 
 /** One limiter per paced action, starting just under the quota of the account's setting. */
-export function pacedSsmCalls(throughput: ParameterStoreThroughputName, deps: ReconcilerDeps): PacedCalls<PacedSsmAction> {
+export function pacedSsmCalls(
+  throughput: ParameterStoreThroughputName,
+  deps: Pick<ReconcilerDeps, 'quotas' | 'signal' | 'sleep' | 'transientAttempts'>,
+): PacedCalls<PacedSsmAction> {
   const quotas = { ...PARAMETER_STORE_TPS[throughput], ...deps.quotas };
   const startRates = Object.fromEntries(Object.entries(quotas).map(([action, tps]) => [action, tps * START_SHARE_OF_QUOTA]));
   return new PacedCalls<PacedSsmAction>({
@@ -61,8 +67,17 @@ export async function handleTreeEvent(event: TreeEvent, deps: ReconcilerDeps): P
   const owner = ownerFrom(event.ResourceProperties, event.StackId, event.LogicalResourceId);
   if (event.RequestType === 'Delete') {
     // A Delete must not fail on properties it cannot read: an unreadable setting is the default.
+    const stack = deps.stacks(event.StackId, deps);
     return withStore(parseThroughput(event.ResourceProperties), deps, async (store) => {
-      await deleteGeneration({ ...deps, physicalId: event.PhysicalResourceId, rawProps: event.ResourceProperties, owner, store });
+      await deleteGeneration({
+        ...deps,
+        physicalId: event.PhysicalResourceId,
+        logicalId: event.LogicalResourceId,
+        rawProps: event.ResourceProperties,
+        owners: [owner, ...legacyOwnerOf(event.ResourceProperties)],
+        stack,
+        store,
+      });
       return { physicalResourceId: event.PhysicalResourceId };
     });
   }
@@ -90,18 +105,24 @@ async function withStore<T>(throughput: ParameterStoreThroughputName, deps: Reco
 
 /**
  * The physical id to report when an event fails. A failed Create reports the id a successful
- * one would have: the Delete CloudFormation sends next then removes exactly what that Create
- * managed to write (tagged with this owner and generation), and only under 'destroy'.
+ * one would have: the Delete CloudFormation sends next finds no other generation live and
+ * treats the tree as a whole, by its removal policy.
  */
 export function physicalIdOnFailure(event: TreeEvent): string {
   if (event.RequestType !== 'Create') return event.PhysicalResourceId;
   try {
     const props = parseTreeProperties(event.ResourceProperties);
-    return physicalIdOf(props.Path, generationOf(props.Parameters.map((p) => p.Name)));
+    return physicalIdOf(props.Path, generationOf(props.Parameters.map((p) => p.Name)), props.RetainRemovedParameters === 'true');
   } catch {
     // Nothing was written with invalid properties; an id no Delete can match.
     return `${event.LogicalResourceId}:invalid-properties`;
   }
+}
+
+/** The legacy owner a Delete's properties name, if any (they may not parse). */
+function legacyOwnerOf(raw: unknown): string[] {
+  const legacy = (raw as { LegacyOwner?: unknown } | undefined)?.LegacyOwner;
+  return typeof legacy === 'string' && legacy !== '' ? [legacy] : [];
 }
 
 function tryParse(raw: unknown): TreeResourceProperties | undefined {

@@ -5,6 +5,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { handleTreeEvent, physicalIdOnFailure, TreeEvent } from './reconciler';
+import { StackViewSource } from './stack-view';
 import { DEFAULT_RECONCILER_CONCURRENCY, RECONCILER_ENV, PacedSsmAction } from '../../src/parameter-tree/private/contract';
 import { LambdaContextLike } from '../shared/cfn-response';
 import { concurrencyFromEnv } from '../shared/concurrency';
@@ -15,6 +16,8 @@ import { Sleep } from '../shared/retry';
 export interface TreeHandlerDeps {
   readonly ssm: SSMClient;
   readonly kms: KMSClient;
+  /** CloudFormation's view of a stack: `cloudFormationStacks(client)` in the Lambda. */
+  readonly stacks: StackViewSource;
   readonly sleep: Sleep;
   /** @default - RECONCILER_ENV.CONCURRENCY, else DEFAULT_RECONCILER_CONCURRENCY */
   readonly concurrency?: number;

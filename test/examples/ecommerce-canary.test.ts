@@ -6,11 +6,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { App } from 'aws-cdk-lib';
 import { buildEcommerceApp } from '../../examples/ecommerce/app';
 import { handleTreeEvent } from '../../lambda-handlers/parameter-tree/reconciler';
+import { cloudFormationStacks } from '../../lambda-handlers/parameter-tree/stack-view';
 import { Redactor } from '../../lambda-handlers/shared/redaction';
 import { TREE_RESOURCE_TYPE, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
 import { filesContaining } from '../support/compliance';
@@ -66,7 +68,15 @@ describeWithServices(['moto'], 'e-commerce example leak canary', () => {
       LogicalResourceId: logicalId,
       ResourceType: TREE_RESOURCE_TYPE,
       ResourceProperties: { ...properties, Path: treePath, KeyArn: treeKeyArn },
-    }, { ssm, kms, redactor: new Redactor(), sleep: async () => {}, concurrency: 4, log: (line) => logs.push(line) });
+    }, {
+      ssm,
+      kms,
+      stacks: cloudFormationStacks(new CloudFormationClient({})),
+      redactor: new Redactor(),
+      sleep: async () => {},
+      concurrency: 4,
+      log: (line) => logs.push(line),
+    });
 
     // THEN the secret is in Parameter Store, and not in the result or any log line
     const stored = await ssm.send(new GetParameterCommand({ Name: `${treePath}/payments/api-key`, WithDecryption: true }));

@@ -5,12 +5,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as nodePath from 'path';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeParametersCommand, GetParametersByPathCommand, ListTagsForResourceCommand, Parameter, SSMClient } from '@aws-sdk/client-ssm';
 import { App, Stack, Tags } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { handleTreeEvent, TreeEvent } from '../../lambda-handlers/parameter-tree/reconciler';
+import { cloudFormationStacks } from '../../lambda-handlers/parameter-tree/stack-view';
 import { Redactor } from '../../lambda-handlers/shared/redaction';
 import { ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
 import { OWNER_TAG, PLACEHOLDER_VALUE, TREE_RESOURCE_TYPE, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
@@ -61,7 +63,13 @@ describeWithServices(['moto'], 'SecureParameterTree properties through the recon
       ResourceProperties: properties as TreeResourceProperties,
     };
     const result = await handleTreeEvent(event, {
-      ssm, kms: kmsClient, redactor: new Redactor(), sleep: async () => {}, concurrency: 4, log: (line) => logs.push(line),
+      ssm,
+      kms: kmsClient,
+      stacks: cloudFormationStacks(new CloudFormationClient({})),
+      redactor: new Redactor(),
+      sleep: async () => {},
+      concurrency: 4,
+      log: (line) => logs.push(line),
     });
 
     // THEN Parameter Store holds what the construct described

@@ -14,7 +14,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { context, createEvent, deleteEvent, ResponseCollector } from './harness';
+import { context, createEvent, deleteEvent, ResponseCollector, StackStandIn } from './harness';
 import { createTreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
 import { realSleep } from '../../../lambda-handlers/shared/retry';
 import { ParameterKind, ParameterSpec, TreeResourceProperties } from '../../../src/parameter-tree/private/contract';
@@ -36,10 +36,22 @@ function tree(parameters: ParameterSpec[], overrides: Partial<TreeResourceProper
   return { Path: '/shop/prod', KeyArn: KEY_ARN, RemovalPolicy: 'destroy', AdoptExisting: 'false', Tags: [], Parameters: parameters, ...overrides };
 }
 
+/** DescribeParameters finds `names`, none of them adopted. */
+function describeReturns(names: string[]): void {
+  ssmMock.on(DescribeParametersCommand).callsFake((input) => {
+    const adoptedOnly = (input.ParameterFilters ?? []).some((f: { Key?: string }) => f.Key === 'tag:cdk-secure-config:adopted');
+    return { Parameters: adoptedOnly ? [] : names.map((Name) => ({ Name })) };
+  });
+}
+
 const hostParameter: ParameterSpec = { Name: 'db/host', Kind: ParameterKind.STRING, Tier: 'Standard', Description: '', Value: 'db.example.com' };
+
+/** CloudFormation's answers to a Delete: the stack does not exist unless a test says otherwise. */
+const stacks = new StackStandIn();
 
 const handler = createTreeHandler({
   ssm: new SSMClient({}),
+  stacks: stacks.source,
   kms: new KMSClient({}),
   sleep: async (ms) => { sleeps.push(ms); },
   concurrency: 4,
@@ -57,6 +69,7 @@ afterAll(() => collector.stop());
 beforeEach(() => {
   ssmMock.reset();
   kmsMock.reset();
+  stacks.inState(undefined);
   sleeps.length = 0;
   // An empty path: nothing exists, nothing is owned.
   ssmMock.on(DescribeParametersCommand).resolves({ Parameters: [] });
@@ -93,7 +106,13 @@ describe('parameter tree handler error paths', () => {
     // GIVEN every write throttled, and an invocation with little time left
     ssmMock.on(PutParameterCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
     const shortLived = createTreeHandler({
-      ssm: new SSMClient({}), kms: new KMSClient({}), sleep: realSleep, concurrency: 4, safetyMarginMs: 1_000, quotas: { PutParameter: 50 },
+      ssm: new SSMClient({}),
+      kms: new KMSClient({}),
+      stacks: stacks.source,
+      sleep: realSleep,
+      concurrency: 4,
+      safetyMarginMs: 1_000,
+      quotas: { PutParameter: 50 },
     });
 
     // WHEN
@@ -214,10 +233,11 @@ describe('parameter tree handler error paths', () => {
   test('Delete removes owned parameters in batches of at most 10', async () => {
     // GIVEN 23 parameters of the generation
     const names = Array.from({ length: 23 }, (_, i) => `/shop/prod/p${i}`);
-    ssmMock.on(DescribeParametersCommand).resolves({ Parameters: names.map((Name) => ({ Name })) });
+    describeReturns(names);
     ssmMock.on(DeleteParametersCommand).resolves({});
 
-    // WHEN
+    // WHEN CloudFormation cleans the generation up after an update that replaced it
+    stacks.cleanupAfterUpdate('/shop/prod@fedcba9876543210');
     await handler(deleteEvent(collector.responseUrl, '/shop/prod@0123456789abcdef', tree([])), context);
 
     // THEN
@@ -286,7 +306,7 @@ describe('parameter tree handler settings', () => {
   test('an invalid RECONCILER_CONCURRENCY fails the event with a reason instead of crashing', async () => {
     // GIVEN a handler that reads its concurrency from the environment
     process.env.RECONCILER_CONCURRENCY = 'lots';
-    const fromEnvironment = createTreeHandler({ ssm: new SSMClient({}), kms: new KMSClient({}), sleep: async () => {} });
+    const fromEnvironment = createTreeHandler({ ssm: new SSMClient({}), kms: new KMSClient({}), stacks: stacks.source, sleep: async () => {} });
 
     // WHEN
     await fromEnvironment(createEvent(collector.responseUrl, tree([hostParameter])), context);
@@ -315,7 +335,7 @@ describe('parameter tree handler deletes', () => {
 
   test('a failed DeleteParameters fails the Delete naming the parameters', async () => {
     // GIVEN
-    ssmMock.on(DescribeParametersCommand).resolves({ Parameters: [{ Name: '/shop/prod/db/host' }] });
+    describeReturns(['/shop/prod/db/host']);
     ssmMock.on(DeleteParametersCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform ssm:DeleteParameters'));
 
     // WHEN

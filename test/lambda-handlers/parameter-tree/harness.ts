@@ -13,6 +13,7 @@ import {
   ListTagsForResourceCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
+import { StackView, StackViewSource } from '../../../lambda-handlers/parameter-tree/stack-view';
 import { CreateEvent, CustomResourceResponse, DeleteEvent, UpdateEvent } from '../../../lambda-handlers/shared/cfn-response';
 import { TreeResourceProperties } from '../../../src/parameter-tree/private/contract';
 
@@ -146,4 +147,65 @@ export function motoClients(): { ssm: SSMClient; kms: KMSClient } {
 /** A unique tree path per test: moto's state is shared by the whole run. */
 export function uniquePath(label: string): string {
   return `/cscfg-test/${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * Stands in for CloudFormation's answers to a Delete (stack status, live physical id). A
+ * stand-in because moto_server's CloudFormation cannot run this custom resource, nor hold a
+ * stack in the states cleanup Deletes arrive in (UPDATE_COMPLETE_CLEANUP_IN_PROGRESS,
+ * UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS); the real adapter is tested against moto's
+ * CloudFormation in stack-view.test.ts. Until told otherwise the stack does not exist.
+ */
+export class StackStandIn implements StackView {
+  private stackStatus?: string;
+  private live?: string;
+  /** Other tree resources of the stack, logical id -> physical id. */
+  private readonly otherTrees = new Map<string, string>();
+
+  /** The view every event of a handler gets. */
+  public get source(): StackViewSource {
+    return () => this;
+  }
+
+  /** The stack is in `status`, and LOGICAL_ID's live physical id is `livePhysicalId` (none: not in the stack). */
+  public inState(status: string | undefined, livePhysicalId?: string): this {
+    this.stackStatus = status;
+    this.live = livePhysicalId;
+    this.otherTrees.clear();
+    return this;
+  }
+
+  /** The stack also holds the tree resource `logicalId`, with `physicalId`. */
+  public withTree(logicalId: string, physicalId: string): this {
+    this.otherTrees.set(logicalId, physicalId);
+    return this;
+  }
+
+  /** CloudFormation's cleanup after an update that succeeded and made `livePhysicalId` live. */
+  public cleanupAfterUpdate(livePhysicalId: string): this {
+    return this.inState('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', livePhysicalId);
+  }
+
+  /** CloudFormation's cleanup after an update that rolled back to `livePhysicalId`. */
+  public cleanupAfterRollback(livePhysicalId: string): this {
+    return this.inState('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', livePhysicalId);
+  }
+
+  /** The stack is being deleted; `livePhysicalId` is the resource being deleted. */
+  public deleting(livePhysicalId: string): this {
+    return this.inState('DELETE_IN_PROGRESS', livePhysicalId);
+  }
+
+  public async status(): Promise<string | undefined> {
+    return this.stackStatus;
+  }
+
+  public async livePhysicalId(logicalId: string): Promise<string | undefined> {
+    return logicalId === LOGICAL_ID ? this.live : this.otherTrees.get(logicalId);
+  }
+
+  public async liveResourcesOfType(resourceType: string): Promise<Map<string, string>> {
+    if (resourceType !== 'Custom::SecureParameterTree') return new Map();
+    return new Map([...this.otherTrees, ...(this.live ? [[LOGICAL_ID, this.live] as const] : [])]);
+  }
 }

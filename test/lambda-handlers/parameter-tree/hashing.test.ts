@@ -25,10 +25,23 @@ describe('generation', () => {
 
   test('physical id round-trips through parsePhysicalId', () => {
     const generation = generationOf(['x']);
-    expect(parsePhysicalId(physicalIdOf('/shop/prod', generation))).toEqual({ path: '/shop/prod', generation });
+    expect(parsePhysicalId(physicalIdOf('/shop/prod', generation))).toEqual({ path: '/shop/prod', generation, retainRemoved: false });
   });
 
-  test.each(['ConfigTree:invalid-properties', '/shop/prod', '/shop/prod@nothex', ''])('parsePhysicalId refuses %p', (id) => {
+  test('a tree that retains removed parameters says so in its physical id, and it round-trips', () => {
+    const generation = generationOf(['x']);
+    const id = physicalIdOf('/shop/prod', generation, true);
+    expect(id).toBe(`/shop/prod@${generation}+retain-removed`);
+    expect(parsePhysicalId(id)).toEqual({ path: '/shop/prod', generation, retainRemoved: true });
+  });
+
+  test('an id of an earlier version (no suffix) still parses, as not retaining removed parameters', () => {
+    expect(parsePhysicalId('/shop/prod@0123456789abcdef')).toEqual({ path: '/shop/prod', generation: '0123456789abcdef', retainRemoved: false });
+  });
+
+  test.each([
+    'ConfigTree:invalid-properties', '/shop/prod', '/shop/prod@nothex', '', '/shop/prod@0123456789abcdef+retain', '/shop/prod@0123456789abcdef+retain-removed+retain-removed',
+  ])('parsePhysicalId refuses %p', (id) => {
     expect(parsePhysicalId(id)).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
-  context, createEvent, motoClients, parameterStoreState, ResponseCollector, uniquePath, updateEvent,
+  context, createEvent, motoClients, parameterStoreState, ResponseCollector, StackStandIn, uniquePath, updateEvent,
 } from './harness';
 import { createTreeHandler, TreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
 import { CustomResourceResponse } from '../../../lambda-handlers/shared/cfn-response';
@@ -45,7 +45,8 @@ describeWithServices(['moto'], 'parameter tree reconciler idempotency (moto_serv
   }
 
   function handlerWith(client: SSMClient): TreeHandler {
-    return createTreeHandler({ ssm: client, kms, sleep: async () => {}, concurrency: 4 });
+    // These tests send no Delete: the stand-in's stack that does not exist is never asked.
+    return createTreeHandler({ ssm: client, kms, stacks: new StackStandIn().source, sleep: async () => {}, concurrency: 4 });
   }
 
   /** A client that runs `after` once a command matching `when` has been answered by moto. */

@@ -14,6 +14,7 @@ import {
   ParameterState,
   parameterStoreState,
   ResponseCollector,
+  StackStandIn,
   uniquePath,
   updateEvent,
 } from './harness';
@@ -44,6 +45,8 @@ interface Delivered {
 describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server)', () => {
   const { ssm, kms } = motoClients();
   const collector = new ResponseCollector();
+  /** What CloudFormation answers a Delete; the stack does not exist unless a test says otherwise. */
+  const stacks = new StackStandIn();
   const consoleOutput: string[] = [];
   /** Every secret value seen in Parameter Store during the suite, for the leak check. */
   const secretsSeen = new Set<string>([CANARY_ENCRYPTED, CANARY_LITERAL, CANARY_LITERAL_2]);
@@ -60,6 +63,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
   });
 
   beforeEach(() => {
+    stacks.inState(undefined);
     for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
       jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
         consoleOutput.push(args.map(String).join(' '));
@@ -74,7 +78,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
   });
 
   function handlerWith(client: SSMClient): TreeHandler {
-    return createTreeHandler({ ssm: client, kms, sleep: async () => {}, concurrency: 4 });
+    return createTreeHandler({ ssm: client, kms, stacks: stacks.source, sleep: async () => {}, concurrency: 4 });
   }
 
   /** An SSM client that fails the PutParameter of `failingName`, as a mid-update crash would. */
@@ -212,6 +216,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     });
 
     // WHEN CloudFormation cleans up the old physical id (with the old properties)
+    stacks.cleanupAfterUpdate(updated.PhysicalResourceId);
     const cleanup = await deliverTwice(deleteEvent(collector.responseUrl, created.PhysicalResourceId, before), path);
 
     // THEN only the parameter still tagged with the old generation is gone
@@ -221,6 +226,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     expect(cleanup.state).toEqual(kept);
 
     // WHEN the stack is deleted under the destroy policy
+    stacks.deleting(updated.PhysicalResourceId);
     const stackDelete = await deliverTwice(deleteEvent(collector.responseUrl, updated.PhysicalResourceId, after), path);
 
     // THEN the whole tree is gone
@@ -250,7 +256,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
       string('new/one', 'added'),
       string('z/last', 'two'),
     ]);
-    const failing = createTreeHandler({ ssm: ssmFailingOn(`${path}/z/last`), kms, sleep: async () => {}, concurrency: 1 });
+    const failing = createTreeHandler({ stacks: stacks.source, ssm: ssmFailingOn(`${path}/z/last`), kms, sleep: async () => {}, concurrency: 1 });
     const failed = await deliver(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before), failing);
 
     // THEN it fails naming the parameter, having changed the ones before it
@@ -285,7 +291,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     const before = tree(path, [string('a', '1'), string('z/last', 'one')], { RemovalPolicy: 'retain' });
     const created = (await deliver(createEvent(collector.responseUrl, before))).PhysicalResourceId;
     const after = tree(path, [string('a', '1'), string('b/new', '2'), string('z/last', 'two')], { RemovalPolicy: 'retain' });
-    const failing = createTreeHandler({ ssm: ssmFailingOn(`${path}/z/last`), kms, sleep: async () => {}, concurrency: 1 });
+    const failing = createTreeHandler({ stacks: stacks.source, ssm: ssmFailingOn(`${path}/z/last`), kms, sleep: async () => {}, concurrency: 1 });
     expect((await deliver(updateEvent(collector.responseUrl, created, after, before), failing)).Status).toBe('FAILED');
     expect(Object.keys(await snapshot(path))).toContain(`${path}/b/new`);
 
@@ -311,6 +317,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
 
     // WHEN another resource fails: CloudFormation sends the rollback Update, then deletes the new id
     const rolledBack = await deliverTwice(updateEvent(collector.responseUrl, updated.PhysicalResourceId, before, after), path);
+    stacks.cleanupAfterRollback(created);
     const cleanup = await deliverTwice(deleteEvent(collector.responseUrl, updated.PhysicalResourceId, after), path);
 
     // THEN the tree is exactly as before, values and tags, with history kept in new versions
@@ -434,7 +441,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     const path = uniquePath('failed-create');
     await ssm.send(new PutParameterCommand({ Name: `${path}/other/setting`, Value: 'not ours', Type: 'String' }));
     const props = tree(path, [string('a/one', '1'), generated('b/two', 16), string('c/three', '3')]);
-    const failing = createTreeHandler({ ssm: ssmFailingOn(`${path}/c/three`), kms, sleep: async () => {}, concurrency: 1 });
+    const failing = createTreeHandler({ stacks: stacks.source, ssm: ssmFailingOn(`${path}/c/three`), kms, sleep: async () => {}, concurrency: 1 });
     const failed = await deliver(createEvent(collector.responseUrl, props), failing);
     expect(failed.Status).toBe('FAILED');
     expect(Object.keys(await snapshot(path)).sort()).toEqual([`${path}/a/one`, `${path}/b/two`, `${path}/other/setting`]);
@@ -492,7 +499,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     // GIVEN a write that fails with the value in its message
     const path = uniquePath('redact');
     const props = tree(path, [unsafeLiteral('x/literal', CANARY_LITERAL), generated('x/generated', 64), encrypted('x/token')]);
-    const failing = createTreeHandler({ ssm: ssmFailingOn(`${path}/x/generated`, 'ValidationException: rejected'), kms, sleep: async () => {}, concurrency: 1 });
+    const failing = createTreeHandler({ stacks: stacks.source, ssm: ssmFailingOn(`${path}/x/generated`, 'ValidationException: rejected'), kms, sleep: async () => {}, concurrency: 1 });
 
     // WHEN
     const response = await deliver(createEvent(collector.responseUrl, props), failing);

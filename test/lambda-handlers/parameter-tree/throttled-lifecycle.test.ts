@@ -13,7 +13,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import {
-  context, createEvent, deleteEvent, OWNER, ResponseCollector, uniquePath, updateEvent,
+  context, createEvent, deleteEvent, OWNER, ResponseCollector, StackStandIn, uniquePath, updateEvent,
 } from './harness';
 import { TreeEvent } from '../../../lambda-handlers/parameter-tree/reconciler';
 import { createTreeHandler, TreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
@@ -79,7 +79,8 @@ describeWithServices(['moto'], 'parameter tree reconciler under Parameter Store 
   });
 
   function handler(extra: { safetyMarginMs?: number } = {}): TreeHandler {
-    return createTreeHandler({ ssm: proxied, kms, sleep: realSleep, concurrency: 4, quotas: QUOTAS, ...extra });
+    // The only Delete is the stack's, after which the stack does not exist: the stand-in's default.
+    return createTreeHandler({ ssm: proxied, kms, stacks: new StackStandIn().source, sleep: realSleep, concurrency: 4, quotas: QUOTAS, ...extra });
   }
 
   /** 60% Strings, 15% StringLists, 25% generated secrets, over folders of twenty. */

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import {
   context, createEvent, motoClients, OWNER as LEGACY_OWNER, ParameterState, parameterStoreState,
-  ResponseCollector, STACK_NAME, uniquePath, updateEvent,
+  ResponseCollector, STACK_NAME, StackStandIn, uniquePath, updateEvent,
 } from './harness';
 import { specLabelOf } from '../../../lambda-handlers/parameter-tree/hashing';
 import { TreeEvent } from '../../../lambda-handlers/parameter-tree/reconciler';
@@ -86,7 +86,8 @@ describeWithServices(['moto'], 'parameter tree lifecycle paths of issue 10 (moto
   }
 
   function handler(intercept?: Interceptor, concurrency = 4): TreeHandler {
-    return createTreeHandler({ ssm: client(intercept), kms, sleep: async () => {}, concurrency });
+    // No Delete here: CloudFormation's view of the stack is never asked for.
+    return createTreeHandler({ ssm: client(intercept), kms, stacks: new StackStandIn().source, sleep: async () => {}, concurrency });
   }
 
   /** One parameter at a time (in the order of the properties), failing the PutParameter of `name`. */

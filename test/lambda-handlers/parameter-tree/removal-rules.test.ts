@@ -1,0 +1,53 @@
+/**
+ * The Delete's decision table, case by case, without I/O: what CloudFormation says (stack status,
+ * live physical id) and the Delete's own removal policy decide what it removes.
+ */
+import { Removal, removalOf } from '../../../lambda-handlers/parameter-tree/delete-generation';
+import { parsePhysicalId } from '../../../lambda-handlers/parameter-tree/hashing';
+
+const OWN = '/shop/prod@0123456789abcdef';
+const OTHER_GENERATION = '/shop/prod@fedcba9876543210';
+
+function decide(stackStatus: string | undefined, livePhysicalId: string | undefined, removalPolicy: 'retain' | 'destroy' = 'destroy', physicalId = OWN): Removal {
+  return removalOf({ physicalId, parsed: parsePhysicalId(physicalId)!, stackStatus, livePhysicalId, removalPolicy });
+}
+
+describe('what a Delete removes', () => {
+  test.each([
+    ['the stack does not exist', undefined, undefined],
+    ['stack deletion', 'DELETE_IN_PROGRESS', OWN],
+    ['the rollback of the stack\'s Create', 'ROLLBACK_IN_PROGRESS', OWN],
+    ['the tree removed from the template', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', undefined],
+    ['a tree added by an update that rolled back', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', undefined],
+    ['a live id that is not a tree generation', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'ConfigTree:invalid-properties'],
+    ['stack deletion after a late cleanup Delete', 'DELETE_IN_PROGRESS', OTHER_GENERATION],
+  ])('%s: the whole tree, by the removal policy', (_case, status, live) => {
+    expect(decide(status, live, 'destroy').scope).toBe('tree');
+    expect(decide(status, live, 'retain').scope).toBe('none');
+  });
+
+  test('cleanup after a successful update: the generation, deleted, or released when the LIVE id retains removed parameters', () => {
+    expect(decide('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', OTHER_GENERATION, 'retain')).toMatchObject({ scope: 'generation', release: false });
+    expect(decide('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', `${OTHER_GENERATION}+retain-removed`, 'destroy')).toMatchObject({ scope: 'generation', release: true });
+    // the Delete's own id (the old setting) does not count
+    expect(decide('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', OTHER_GENERATION, 'destroy', `${OWN}+retain-removed`)).toMatchObject({ scope: 'generation', release: false });
+  });
+
+  test('cleanup after a rolled-back update: the failed generation, deleted whatever the settings', () => {
+    expect(decide('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', `${OTHER_GENERATION}+retain-removed`, 'retain')).toMatchObject({ scope: 'generation', release: false });
+  });
+
+  test('the same generation live (only the retain-removed setting changed): nothing', () => {
+    expect(decide('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', `${OWN}+retain-removed`).scope).toBe('none');
+    expect(decide('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', OWN, 'destroy', `${OWN}+retain-removed`).scope).toBe('none');
+  });
+
+  test('a tree moved to another path: the old path\'s generation, even with the same names', () => {
+    expect(decide('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', '/shop/prod/v2@0123456789abcdef')).toMatchObject({ scope: 'generation', release: false });
+  });
+
+  test('a late duplicate in a living stack never removes the whole tree', () => {
+    expect(decide('UPDATE_COMPLETE', OTHER_GENERATION)).toMatchObject({ scope: 'generation' });
+    expect(decide('UPDATE_ROLLBACK_COMPLETE', OTHER_GENERATION)).toMatchObject({ scope: 'generation' });
+  });
+});
