@@ -47,6 +47,11 @@ export interface ReconcileTreeOptions {
   readonly log: (message: string) => void;
   /** Aborts at the invocation's deadline: no new call starts, calls in flight are cancelled. */
   readonly signal?: AbortSignal;
+  /**
+   * Whether CloudFormation is rolling an update back; asked only when the answer changes the
+   * plan (a secret to turn back into a plain parameter), so most events never ask.
+   */
+  readonly isRollingBack?: () => Promise<boolean>;
 }
 
 /** The invocation ran out of time; the message says how far it got. */
@@ -82,7 +87,11 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
 
   const read = await outOfTimeSays(`reading what Parameter Store holds under '${path}'; nothing was written`,
     () => readTree({ ...options, generation, deployed }));
-  const plan = planTree({ props, oldProps: options.oldProps, owner, generation, deployed, ...read });
+  const planInput = { props, oldProps: options.oldProps, owner, generation, deployed, ...read };
+  let plan = planTree(planInput);
+  if (plan.refused.some((r) => r.reason === 'secret-to-plain') && await options.isRollingBack?.()) {
+    plan = planTree({ ...planInput, rollingBack: true });
+  }
   if (plan.refused.length > 0) throw new Error(refusalMessage(plan.refused, owner));
 
   const outcome: Outcome = { created: 0, written: 0, retagged: 0, replaced: 0, unchanged: 0, leftoversDeleted: 0, leftoversReleased: 0 };

@@ -153,6 +153,12 @@ export interface TreePlanInput {
   /** Latest values of the String and StringList parameters the tree holds. */
   readonly values: ReadonlyMap<string, string>;
   readonly inGeneration: ReadonlySet<string>;
+  /**
+   * CloudFormation is rolling an update back. A secret the failed update made out of a plain
+   * parameter is then replaced by the plain one again: the secret only ever existed for that
+   * update, and refusing would leave the stack in UPDATE_ROLLBACK_FAILED.
+   */
+  readonly rollingBack?: boolean;
 }
 
 export interface TreePlan {
@@ -256,7 +262,9 @@ function refusalOf(name: string, spec: ParameterSpec, input: TreePlanInput): Ref
   const type = typeOf(spec);
   if (stored.type === type) return [];
   // A secret turned plain would lose its value (generated, set by an operator, decrypted).
-  if (stored.type === 'SecureString') return [{ name, reason: 'secret-to-plain', kind: spec.Kind }];
+  if (stored.type === 'SecureString' && !(input.rollingBack && held && !input.adopted.has(name))) {
+    return [{ name, reason: 'secret-to-plain', kind: spec.Kind }];
+  }
   // The type change deletes the parameter, which is never done to one the tree did not create.
   if (!held || input.adopted.has(name)) return [{ name, reason: 'adopted-type-change', from: stored.type, to: type }];
   return [];

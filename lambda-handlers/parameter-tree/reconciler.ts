@@ -88,8 +88,10 @@ export async function handleTreeEvent(event: TreeEvent, deps: ReconcilerDeps): P
   const kmsCalls = new PacedCalls<'Decrypt'>({ startRates: {}, signal: deps.signal, sleep: deps.sleep, transientAttempts: deps.transientAttempts });
   const decrypt = (ciphertext: string, keyArn: string) => decryptWithKms(deps.kms, ciphertext, keyArn, kmsCalls, deps.redactor);
   const deployedPhysicalId = event.RequestType === 'Update' ? event.PhysicalResourceId : undefined;
+  const isRollingBack = async () => event.RequestType === 'Update' &&
+    await deps.stacks(event.StackId, deps).status() === 'UPDATE_ROLLBACK_IN_PROGRESS';
   return withStore(props.Throughput ?? 'default', deps, (store) =>
-    reconcileTree({ ...deps, props, oldProps, deployedPhysicalId, owner, store, decrypt }));
+    reconcileTree({ ...deps, props, oldProps, deployedPhysicalId, owner, store, decrypt, isRollingBack }));
 }
 
 /** Runs `work` with a Parameter Store paced for `throughput`, then logs how often it was throttled. */

@@ -85,9 +85,14 @@ describeWithServices(['moto'], 'parameter tree lifecycle paths of issue 10 (moto
     return wrapped;
   }
 
+  /** CloudFormation's view of the stack: moto cannot hold a stack in a rollback state, this stand-in can. */
+  let stacks = new StackStandIn();
+  beforeEach(() => {
+    stacks = new StackStandIn();
+  });
+
   function handler(intercept?: Interceptor, concurrency = 4): TreeHandler {
-    // No Delete here: CloudFormation's view of the stack is never asked for.
-    return createTreeHandler({ ssm: client(intercept), kms, stacks: new StackStandIn().source, sleep: async () => {}, concurrency });
+    return createTreeHandler({ ssm: client(intercept), kms, stacks: stacks.source, sleep: async () => {}, concurrency });
   }
 
   /** One parameter at a time (in the order of the properties), failing the PutParameter of `name`. */
@@ -350,6 +355,37 @@ describeWithServices(['moto'], 'parameter tree lifecycle paths of issue 10 (moto
       expect(response.Reason).toContain(`'${path}/b/jwt'`);
       expect(response.Reason).toMatch(/would be lost.*rename the parameter, or remove it in one deployment and add it back in the next/);
       expect(state).toEqual(stateBefore);
+    });
+
+    test('the rollback of a String turned secret turns it back: the secret existed only for the failed update', async () => {
+      // GIVEN a String that an update turned into a generated secret
+      const path = uniquePath('plain-to-secret-rollback');
+      const before = tree(path, [string('mode', 'plain')]);
+      const created = (await deliver(createEvent(collector.responseUrl, before), handler(refusingTypeChanges))).PhysicalResourceId;
+      const after = tree(path, [generated('mode', 16)]);
+      const updated = await deliver(updateEvent(collector.responseUrl, created, after, before), handler(refusingTypeChanges));
+      expect(updated.Status).toBe('SUCCESS');
+
+      // WHEN a later resource of the stack fails and CloudFormation rolls the tree back (twice)
+      stacks.inState('UPDATE_ROLLBACK_IN_PROGRESS', updated.PhysicalResourceId);
+      const rollback = updateEvent(collector.responseUrl, updated.PhysicalResourceId, before, after);
+      const { response, state } = await deliverTwice(rollback, path, handler(refusingTypeChanges));
+
+      // THEN the String is back, with its value from the template, owned by the tree
+      expect(response.Status).toBe('SUCCESS');
+      expect(state[`${path}/mode`]).toMatchObject({ type: 'String', value: 'plain', version: 1, tags: { [OWNER_TAG]: ownerFor(path) } });
+    });
+
+    test('outside a rollback the same change is refused: the stack status decides, not the direction of the properties', async () => {
+      const path = uniquePath('secret-to-plain-forward');
+      const secret = tree(path, [generated('mode', 16)]);
+      const created = (await deliver(createEvent(collector.responseUrl, secret))).PhysicalResourceId;
+      stacks.inState('UPDATE_IN_PROGRESS', created);
+
+      const response = await deliver(updateEvent(collector.responseUrl, created, tree(path, [string('mode', 'plain')]), secret), handler(refusingTypeChanges));
+
+      expect(response.Status).toBe('FAILED');
+      expect((await parameterStoreState(ssm, path))[`${path}/mode`].type).toBe('SecureString');
     });
   });
 
