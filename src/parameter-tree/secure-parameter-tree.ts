@@ -33,8 +33,7 @@ import {
 } from './private/contract';
 import { isSecureKind, ParameterDefinition } from './private/definition';
 import { readStatements } from '../private/read-access';
-import { ssmServiceName } from '../private/service-names';
-import { ReconcilerProvider } from './private/reconciler-provider';
+import { TreeReconciler } from './private/reconciler';
 import {
   validateDescription,
   validateFullName,
@@ -310,7 +309,8 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   /** Granted subtrees, with what asked for each. */
   private readonly grantedSubtrees = new Map<string, string>();
   private readonly ciphertextKeyArns = new Set<string>();
-  private readonly reconcilerPolicy: iam.ManagedPolicy;
+  /** The tree's own reconciler function, role and log group. */
+  private readonly reconciler: TreeReconciler;
   /** The value of the owner tag on every parameter this tree owns. */
   private readonly owner: string;
   private readonly resource: CfnResource;
@@ -338,17 +338,18 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     this.encryptionKey = this.key;
     this.tags = new TagManager(TagType.KEY_VALUE, TREE_RESOURCE_TYPE);
 
-    const provider = ReconcilerProvider.of(this);
-    const reconcilerStatements = this.reconcilerStatements();
-    this.reconcilerPolicy = new iam.ManagedPolicy(this, 'ReconcilerPolicy', {
-      description: `Lets the cdk-secure-config reconciler manage the parameters under ${this.path}`,
-      statements: reconcilerStatements,
+    // The legacy owner names the custom resource's logical id, a token until synthesis.
+    const legacyOwner = Lazy.string({ produce: () => `${Stack.of(this).stackName}/${this.resource.logicalId}` });
+    this.reconciler = new TreeReconciler(this, 'Reconciler', {
+      path: this.path,
+      pathArn: this.pathArn,
+      keyArn: this.key.keyArn,
+      owner: this.owner,
+      legacyOwner,
     });
-    provider.attachTreePolicy(this.reconcilerPolicy);
-    acknowledgePathWildcards(this.reconcilerPolicy, reconcilerStatements.flatMap((statement) => statement.resources));
 
     const properties: TreeResourceProperties & { ServiceToken: string } = {
-      ServiceToken: provider.serviceToken,
+      ServiceToken: this.reconciler.serviceToken,
       Path: this.path,
       KeyArn: this.key.keyArn,
       RemovalPolicy: removalPolicy,
@@ -365,9 +366,9 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     };
     this.resource = new CfnResource(this, 'Resource', { type: TREE_RESOURCE_TYPE, properties });
     // Parameters written by earlier versions carry `<stack name>/<logical id>`: the tree takes them over.
-    this.resource.addPropertyOverride('LegacyOwner', `${Stack.of(this).stackName}/${this.resource.logicalId}`);
+    this.resource.addPropertyOverride('LegacyOwner', legacyOwner);
     // The reconciler may only run once it holds this tree's permissions.
-    this.resource.node.addDependency(this.reconcilerPolicy);
+    this.resource.node.addDependency(this.reconciler.policy);
 
     for (const [relativeName, value] of Object.entries(requireObject(props.parameters ?? {}, 'parameters'))) {
       this.addParameter(relativeName, value as ParameterValue);
@@ -471,44 +472,6 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   }
 
   /**
-   * What the reconciler may do under this tree: exactly the SSM calls it makes (a test compares
-   * this list with the handler's commands). Its own role is shared by every tree of the stack.
-   */
-  private reconcilerStatements(): iam.PolicyStatement[] {
-    const parametersBelow = `${this.pathArn}/*`;
-    return [
-      new iam.PolicyStatement({
-        actions: ['ssm:GetParametersByPath'],
-        resources: [this.pathArn],
-      }),
-      new iam.PolicyStatement({
-        actions: [
-          // The value of a labelled version is read with GetParameter's `name:label` selector.
-          'ssm:GetParameter',
-          'ssm:PutParameter',
-          'ssm:LabelParameterVersion',
-          'ssm:DeleteParameters',
-          'ssm:AddTagsToResource',
-          'ssm:RemoveTagsFromResource',
-          // Ownership is read from tags; no other API returns a parameter's tags.
-          'ssm:ListTagsForResource',
-        ],
-        resources: [parametersBelow],
-      }),
-      new iam.PolicyStatement({
-        // DescribeParameters supports no resource-level permission.
-        actions: ['ssm:DescribeParameters'],
-        resources: ['*'],
-      }),
-      new iam.PolicyStatement({
-        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [this.key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': ssmServiceName(this) } },
-      }),
-    ];
-  }
-
-  /**
    * Ciphertext is decrypted by the reconciler itself, not through Parameter Store. Only
    * ciphertext made without an encryption context, as `encryptedSecret` takes it: Parameter
    * Store's own ciphertext always carries one (the parameter's ARN), so this grant cannot be used
@@ -518,7 +481,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     const keyArn = key.keyArn;
     if (this.ciphertextKeyArns.has(keyArn)) return;
     this.ciphertextKeyArns.add(keyArn);
-    this.reconcilerPolicy.addStatements(new iam.PolicyStatement({
+    this.reconciler.addToPolicy(new iam.PolicyStatement({
       actions: ['kms:Decrypt'],
       resources: [keyArn],
       conditions: { Null: { 'kms:EncryptionContextKeys': 'true' } },
