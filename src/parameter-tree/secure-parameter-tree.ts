@@ -326,7 +326,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     optionalBoolean(props.adoptExistingParameters, 'adoptExistingParameters');
     optionalBoolean(props.retainRemovedParameters, 'retainRemovedParameters');
     const treeId = props.treeId ?? Stack.of(this).stackName;
-    validateTreeId(treeId, props.path);
+    validateTreeId(treeId, props.path, props.treeId === undefined);
     if (props.encryptionKey !== undefined) requireObjectWith(props.encryptionKey, 'encryptionKey', 'a kms.IKey', 'keyArn');
 
     this.path = props.path;

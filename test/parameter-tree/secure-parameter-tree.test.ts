@@ -126,6 +126,38 @@ describe('SecureParameterTree custom resource', () => {
     expect(treeResource(Template.fromStack(stack)).Properties.AdoptExisting).toBe('true');
   });
 
+  test('asks the reconciler to retain removed parameters only when told to, leaving the property out otherwise', () => {
+    const retaining = newStack();
+    new SecureParameterTree(retaining, 'Config', { path: '/app', retainRemovedParameters: true });
+    const deleting = newStack();
+    new SecureParameterTree(deleting, 'Config', { path: '/app', retainRemovedParameters: false });
+
+    expect(treeResource(Template.fromStack(retaining)).Properties.RetainRemovedParameters).toBe('true');
+    // Absent, so that templates of trees that leave it unset send no Update when upgrading.
+    expect(Object.keys(treeResource(Template.fromStack(deleting)).Properties)).not.toContain('RetainRemovedParameters');
+  });
+
+  test('tags the parameters with an owner made of the stack name and the path, unless a tree id is given', () => {
+    const byStack = newStack();
+    new SecureParameterTree(byStack, 'Config', { path: '/app' });
+    const byTreeId = newStack();
+    new SecureParameterTree(byTreeId, 'Renamed', { path: '/app', treeId: 'OldStack' });
+
+    expect(treeResource(Template.fromStack(byStack)).Properties.Owner).toBe('ConfigStack@/app');
+    expect(treeResource(Template.fromStack(byTreeId)).Properties.Owner).toBe('OldStack@/app');
+  });
+
+  test('keeps the owner when the construct is renamed, while the legacy owner follows the logical id', () => {
+    const before = newStack();
+    new SecureParameterTree(before, 'Config', { path: '/app' });
+    const after = newStack();
+    new SecureParameterTree(after, 'Settings', { path: '/app' });
+
+    const [old, renamed] = [before, after].map((stack) => treeResource(Template.fromStack(stack)).Properties);
+    expect(renamed.Owner).toBe(old.Owner);
+    expect([old.LegacyOwner, renamed.LegacyOwner]).toEqual([expect.stringMatching(/^ConfigStack\/Config/), expect.stringMatching(/^ConfigStack\/Settings/)]);
+  });
+
   test('tells the reconciler the account\'s throughput setting only when it is the higher one', () => {
     // GIVEN
     const unset = newStack();
