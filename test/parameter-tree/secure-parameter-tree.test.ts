@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ACCOUNT, newStack, REGION } from './fixtures';
+import { ACCOUNT, newStack, REGION, representativeStack } from './fixtures';
 import { ParameterStoreThroughput, ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
 import { PLACEHOLDER_VALUE, TREE_RESOURCE_TYPE } from '../../src/parameter-tree/private/contract';
 
@@ -484,9 +484,9 @@ describe('SecureParameterTree reconciler', () => {
           Principal: { Service: { 'Fn::Join': ['', [`logs.${REGION}.`, { Ref: 'AWS::URLSuffix' }]] } },
           Condition: {
             ArnEquals: {
-              'kms:EncryptionContext:aws:logs:arn': {
+              'kms:EncryptionContext:aws:logs:arn': Match.arrayWith([{
                 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:${REGION}:${ACCOUNT}:log-group:${logGroupName}`]],
-              },
+              }]),
             },
           },
         })]),
@@ -527,8 +527,23 @@ describe('SecureParameterTree reconciler', () => {
     expect(Object.keys(logKeys)).toEqual([expect.stringMatching(/^CdkSecureConfigParameterTreeReconcilerLogKey/)]);
     const logsStatement = Object.values(logKeys)[0].Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'AllowCloudWatchLogsForTheReconcilerLogGroups');
     const groupNames = Object.values(template.findResources('AWS::Logs::LogGroup')).map((g) => g.Properties.LogGroupName);
+    const [earlierGroup, ...treeGroups] = logsStatement.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn'].map(concreteArn);
+    expect(treeGroups).toEqual(groupNames.map((name) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}`));
+    expect(earlierGroup).toMatch(/:log-group:\/cdk-secure-config\/ConfigStack-CdkSecureConfigParameterTreeReconciler-[0-9A-F]{8}$/);
+  });
+
+  test('keeps the log group of the one reconciler earlier versions gave a stack readable: the key still allows it', () => {
+    // GIVEN the name an earlier version gave that group in the representative stack (retained with its logs)
+    const earlierGroup = '/cdk-secure-config/RepresentativeStack-CdkSecureConfigParameterTreeReconciler-E072CF11';
+
+    // WHEN
+    const template = Template.fromStack(representativeStack());
+
+    // THEN
+    const logKeys = Object.values(template.findResources('AWS::KMS::Key', { Properties: { Description: Match.stringLikeRegexp('logs of the cdk-secure-config') } }));
+    const logsStatement = logKeys[0].Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'AllowCloudWatchLogsForTheReconcilerLogGroups');
     expect(logsStatement.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn'].map(concreteArn))
-      .toEqual(groupNames.map((name) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}`));
+      .toContain(`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${earlierGroup}`);
   });
 
   test('creates one log key per stack when two stacks hold trees', () => {

@@ -22,6 +22,11 @@ import { estimatedDocumentSize, MANAGED_POLICY_MAX_CHARS } from '../../private/p
  */
 export const RECONCILER_PROVIDER_ID = 'CdkSecureConfigParameterTreeReconciler';
 
+/** The name of the log group of the reconciler `scope` holds. */
+function logGroupNameOf(scope: Construct): string {
+  return `/cdk-secure-config/${Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' })}`;
+}
+
 /** The key that encrypts the log groups of every reconciler of a stack. One per stack: found by id. */
 class ReconcilerLogKey extends Construct {
   public static of(scope: IConstruct): ReconcilerLogKey {
@@ -49,6 +54,9 @@ class ReconcilerLogKey extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     allowLogsToUseKey(this.key, { sid: 'AllowCloudWatchLogsForTheReconcilerLogGroups', logGroupNames: this.logGroupNames });
+    // Earlier versions logged the stack's one reconciler to this group, retained with its logs:
+    // they stay readable through CloudWatch Logs.
+    this.allowLogGroup(logGroupNameOf(this));
   }
 
   /** Lets CloudWatch Logs encrypt the log group of that name with the key. */
@@ -76,7 +84,7 @@ export class TreeReconciler extends Construct {
     const { path, ...tree } = props;
     const logKey = ReconcilerLogKey.of(this);
     // Chosen here, so that the shared key's policy can name the group without a dependency cycle.
-    const logGroupName = `/cdk-secure-config/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
+    const logGroupName = logGroupNameOf(this);
     logKey.allowLogGroup(logGroupName);
 
     const statements = reconcilerStatements({ ...tree, scope: this });
