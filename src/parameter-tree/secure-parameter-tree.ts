@@ -113,7 +113,9 @@ export interface SecureParameterTreeProps {
   readonly parameters?: { [relativeName: string]: ParameterValue };
 
   /**
-   * The KMS key that encrypts the tree's SecureStrings.
+   * The KMS key that encrypts the tree's SecureStrings. It may change: the next deployment reads
+   * each SecureString with the key that encrypted it (keep that key enabled until then) and
+   * writes it with this one.
    *
    * @default - a new customer-managed key with yearly rotation, the alias
    * `alias/cdk-secure-config/<path>` and a key policy giving `kms:*` to the account root only;
@@ -129,36 +131,45 @@ export interface SecureParameterTreeProps {
   readonly tier?: ParameterTier;
 
   /**
-   * What happens to the parameters when the tree leaves the stack: `RETAIN` keeps them,
-   * `DESTROY` deletes those the tree owns. No other policy applies to Parameter Store.
+   * What happens to the parameters when the whole tree goes: the stack is deleted, the tree is
+   * removed from the app, or its first deployment rolls back. `RETAIN` keeps them with their tags
+   * (the same tree deployed again owns them again), `DESTROY` deletes those the tree owns, except
+   * adopted ones, which are released. No other policy applies to Parameter Store. Parameters
+   * removed from a tree that lives on follow `retainRemovedParameters` instead.
    *
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * Take over parameters that already exist under the tree's names but were not created by it.
-   * When false, such a parameter fails the deployment with a message naming it, so that a tree
-   * never overwrites a value it does not own.
+   * Take over parameters that already exist under the tree's names and carry no owner tag. When
+   * false, such a parameter fails the deployment with a message naming it, so that a tree never
+   * overwrites a value it does not own. A parameter another tree owns is refused either way.
+   * Adopted parameters are never deleted by the tree: where it would delete them, it releases
+   * them (removes its own tags, keeps the value).
    *
    * @default false
    */
   readonly adoptExistingParameters?: boolean;
 
   /**
-   * Keep the parameters removed from the tree (released: the tree's own tags are taken off)
-   * instead of deleting them once the update that removes them has succeeded. `removalPolicy`
-   * governs the whole tree; this governs parameters removed from a tree that lives on.
+   * Keep the parameters removed from the tree (released: the tree's own tags are taken off, the
+   * value and history stay) instead of deleting them once the update that removes them has
+   * succeeded. `removalPolicy` governs the whole tree; this governs parameters removed from a tree
+   * that lives on. Setting it in the deployment that removes parameters already keeps them.
+   * Parameters created by an update that rolls back are deleted either way.
    *
    * @default false
    */
   readonly retainRemovedParameters?: boolean;
 
   /**
-   * The identity the tree's parameters are tagged with (with the path: `<treeId>@<path>`).
-   * The tree writes, labels and deletes only parameters carrying it, and IAM enforces that.
-   * Renaming the construct keeps it; to move a tree to another stack, set it to the old
-   * stack's name so the tree keeps its parameters.
+   * The identity the tree's parameters are tagged with (with the path, the owner tag
+   * `cdk-secure-config:owner=<treeId>@<path>`). The tree reads values of, writes, labels and
+   * deletes only parameters carrying it, and its reconciler's IAM policy enforces that. Renaming
+   * the construct keeps it; to move a tree to another stack, keep its parameters
+   * (`RemovalPolicy.RETAIN`) in the stack it leaves and set this to that stack's name in the new one.
+   * 1 to 128 characters of A-Z a-z 0-9 _ . : -, starting with a letter or digit.
    *
    * @default - the stack's name
    */
