@@ -12,6 +12,7 @@
  * AddTagsToResource; a handler that does not yet do so fails here, naming each refused call.
  */
 import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -107,5 +108,34 @@ describeWithServices(['moto'], 'the reconciler policy allows every call the hand
     expect(audit.refusals.map(({ command, request }) => `${command}: ${request.action} on ${request.resource} ${JSON.stringify(request.context ?? {})}`)).toEqual([]);
     // The audit saw the calls that matter: creates, secrets, deletes.
     expect([...audit.evaluated.keys()]).toEqual(expect.arrayContaining(['ssm:PutParameter', 'ssm:AddTagsToResource', 'ssm:DeleteParameters', 'kms:Encrypt', 'kms:Decrypt']));
+  });
+
+  test('through a change of the tree key: the new reconciler policy lets the SecureStrings be read with the old key and written with the new', async () => {
+    // GIVEN a tree deployed with one key, then synthesized with another
+    const path = uniquePath('audit-key');
+    const newKeyArn = (await kmsClient.send(new CreateKeyCommand({ Description: 'reconciler audit new tree key' }))).KeyMetadata!.Arn!;
+    const parameters = {
+      'db/host': () => ParameterValue.string('db.example.com'),
+      'api/jwt': () => ParameterValue.generatedSecret({ length: 32 }),
+      'payments/key': () => ParameterValue.placeholderSecret(),
+    };
+    const before = synthesize(path, keyArn, parameters);
+    const after = synthesize(path, newKeyArn, parameters);
+    const handlerFor = (audit: IamAudit) => createTreeHandler({ ssm: audit.ssmClient(), kms: audit.kmsClient(), sleep: async () => {}, concurrency: 1 });
+    const auditOf = (policy: PolicyDocument) => new IamAudit({ policy, partition: 'aws', region: REGION, account: ACCOUNT, urlSuffix: 'amazonaws.com', conditionTagKeys: [OWNER_TAG] });
+    await handlerFor(auditOf(before.policy))(createEvent(collector.responseUrl, before.properties), context);
+    const created = collector.last();
+
+    // WHEN the Update runs with the policy of the new template (the role's policy is updated first)
+    const audit = auditOf(after.policy);
+    await handlerFor(audit)(updateEvent(collector.responseUrl, created.PhysicalResourceId, after.properties, before.properties), context);
+    const updated = collector.last();
+
+    // THEN the secrets were re-encrypted, and IAM would have allowed each call of the Update
+    expect([created.Status, updated.Status]).toEqual(['SUCCESS', 'SUCCESS']);
+    expect(audit.refusals.map(({ command, request }) => `${command}: ${request.action} on ${request.resource} ${JSON.stringify(request.context ?? {})}`)).toEqual([]);
+    const described = await new SSMClient({}).send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Path', Option: 'Recursive', Values: [path] }] }));
+    const keys = (described.Parameters ?? []).filter((p) => p.Type === 'SecureString').map((p) => p.KeyId);
+    expect(keys).toEqual([newKeyArn, newKeyArn]);
   });
 });
