@@ -49,6 +49,16 @@ function synthesize(path: string, keyArn: string, parameters: Record<string, (ke
   return { properties: resolveTemplateValue(properties, values), policy: resolveTemplateValue(policy.Properties.PolicyDocument, values) };
 }
 
+/** An audit of calls against `policy`, in the Region and account of moto_server. */
+function auditOf(policy: PolicyDocument): IamAudit {
+  return new IamAudit({ policy, partition: 'aws', region: REGION, account: ACCOUNT, urlSuffix: 'amazonaws.com', conditionTagKeys: [OWNER_TAG] });
+}
+
+/** The handler, its calls audited (one at a time, so that each call's context is read before the next write). */
+function handlerFor(audit: IamAudit) {
+  return createTreeHandler({ ssm: audit.ssmClient(), kms: audit.kmsClient(), sleep: async () => {}, concurrency: 1 });
+}
+
 describeWithServices(['moto'], 'the reconciler policy allows every call the handler makes (handler against moto_server, IAM by the stand-in)', () => {
   const collector = new ResponseCollector();
   const kmsClient = new KMSClient({});
@@ -91,8 +101,8 @@ describeWithServices(['moto'], 'the reconciler policy allows every call the hand
     });
     expect(after.policy).toEqual(before.policy);
     expect(before.properties.Owner).toBe(`AuditTree@${path}`);
-    const audit = new IamAudit({ policy: before.policy, partition: 'aws', region: REGION, account: ACCOUNT, urlSuffix: 'amazonaws.com', conditionTagKeys: [OWNER_TAG] });
-    const handler = createTreeHandler({ ssm: audit.ssmClient(), kms: audit.kmsClient(), sleep: async () => {}, concurrency: 1 });
+    const audit = auditOf(before.policy);
+    const handler = handlerFor(audit);
 
     // WHEN CloudFormation creates, updates and deletes it (the Delete of the old generation, then of the tree)
     await handler(createEvent(collector.responseUrl, before.properties), context);
@@ -121,8 +131,6 @@ describeWithServices(['moto'], 'the reconciler policy allows every call the hand
     };
     const before = synthesize(path, keyArn, parameters);
     const after = synthesize(path, newKeyArn, parameters);
-    const handlerFor = (audit: IamAudit) => createTreeHandler({ ssm: audit.ssmClient(), kms: audit.kmsClient(), sleep: async () => {}, concurrency: 1 });
-    const auditOf = (policy: PolicyDocument) => new IamAudit({ policy, partition: 'aws', region: REGION, account: ACCOUNT, urlSuffix: 'amazonaws.com', conditionTagKeys: [OWNER_TAG] });
     await handlerFor(auditOf(before.policy))(createEvent(collector.responseUrl, before.properties), context);
     const created = collector.last();
 
