@@ -33,8 +33,7 @@ import {
 } from './private/contract';
 import { isSecureKind, ParameterDefinition } from './private/definition';
 import { readStatements } from '../private/read-access';
-import { ssmServiceName } from '../private/service-names';
-import { ReconcilerProvider } from './private/reconciler-provider';
+import { TreeReconciler } from './private/reconciler';
 import {
   validateDescription,
   validateFullName,
@@ -114,7 +113,9 @@ export interface SecureParameterTreeProps {
   readonly parameters?: { [relativeName: string]: ParameterValue };
 
   /**
-   * The KMS key that encrypts the tree's SecureStrings.
+   * The KMS key that encrypts the tree's SecureStrings. It may change: the next deployment reads
+   * each SecureString with the key that encrypted it (keep that key enabled until then) and
+   * writes it with this one.
    *
    * @default - a new customer-managed key with yearly rotation, the alias
    * `alias/cdk-secure-config/<path>` and a key policy giving `kms:*` to the account root only;
@@ -130,36 +131,45 @@ export interface SecureParameterTreeProps {
   readonly tier?: ParameterTier;
 
   /**
-   * What happens to the parameters when the tree leaves the stack: `RETAIN` keeps them,
-   * `DESTROY` deletes those the tree owns. No other policy applies to Parameter Store.
+   * What happens to the parameters when the whole tree goes: the stack is deleted, the tree is
+   * removed from the app, or its first deployment rolls back. `RETAIN` keeps them with their tags
+   * (the same tree deployed again owns them again), `DESTROY` deletes those the tree owns, except
+   * adopted ones, which are released. No other policy applies to Parameter Store. Parameters
+   * removed from a tree that lives on follow `retainRemovedParameters` instead.
    *
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * Take over parameters that already exist under the tree's names but were not created by it.
-   * When false, such a parameter fails the deployment with a message naming it, so that a tree
-   * never overwrites a value it does not own.
+   * Take over parameters that already exist under the tree's names and carry no owner tag. When
+   * false, such a parameter fails the deployment with a message naming it, so that a tree never
+   * overwrites a value it does not own. A parameter another tree owns is refused either way.
+   * Adopted parameters are never deleted by the tree: where it would delete them, it releases
+   * them (removes its own tags, keeps the value).
    *
    * @default false
    */
   readonly adoptExistingParameters?: boolean;
 
   /**
-   * Keep the parameters removed from the tree (released: the tree's own tags are taken off)
-   * instead of deleting them once the update that removes them has succeeded. `removalPolicy`
-   * governs the whole tree; this governs parameters removed from a tree that lives on.
+   * Keep the parameters removed from the tree (released: the tree's own tags are taken off, the
+   * value and history stay) instead of deleting them once the update that removes them has
+   * succeeded. `removalPolicy` governs the whole tree; this governs parameters removed from a tree
+   * that lives on. Setting it in the deployment that removes parameters already keeps them.
+   * Parameters created by an update that rolls back are deleted either way.
    *
    * @default false
    */
   readonly retainRemovedParameters?: boolean;
 
   /**
-   * The identity the tree's parameters are tagged with (with the path: `<treeId>@<path>`).
-   * The tree writes, labels and deletes only parameters carrying it, and IAM enforces that.
-   * Renaming the construct keeps it; to move a tree to another stack, set it to the old
-   * stack's name so the tree keeps its parameters.
+   * The identity the tree's parameters are tagged with (with the path, the owner tag
+   * `cdk-secure-config:owner=<treeId>@<path>`). The tree reads values of, writes, labels and
+   * deletes only parameters carrying it, and its reconciler's IAM policy enforces that. Renaming
+   * the construct keeps it; to move a tree to another stack, keep its parameters
+   * (`RemovalPolicy.RETAIN`) in the stack it leaves and set this to that stack's name in the new one.
+   * 1 to 128 characters of A-Z a-z 0-9 _ . : -, starting with a letter or digit.
    *
    * @default - the stack's name
    */
@@ -310,7 +320,8 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   /** Granted subtrees, with what asked for each. */
   private readonly grantedSubtrees = new Map<string, string>();
   private readonly ciphertextKeyArns = new Set<string>();
-  private readonly reconcilerPolicy: iam.ManagedPolicy;
+  /** The tree's own reconciler function, role and log group. */
+  private readonly reconciler: TreeReconciler;
   /** The value of the owner tag on every parameter this tree owns. */
   private readonly owner: string;
   private readonly resource: CfnResource;
@@ -326,7 +337,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     optionalBoolean(props.adoptExistingParameters, 'adoptExistingParameters');
     optionalBoolean(props.retainRemovedParameters, 'retainRemovedParameters');
     const treeId = props.treeId ?? Stack.of(this).stackName;
-    validateTreeId(treeId, props.path);
+    validateTreeId(treeId, props.path, props.treeId === undefined);
     if (props.encryptionKey !== undefined) requireObjectWith(props.encryptionKey, 'encryptionKey', 'a kms.IKey', 'keyArn');
 
     this.path = props.path;
@@ -338,17 +349,18 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     this.encryptionKey = this.key;
     this.tags = new TagManager(TagType.KEY_VALUE, TREE_RESOURCE_TYPE);
 
-    const provider = ReconcilerProvider.of(this);
-    const reconcilerStatements = this.reconcilerStatements();
-    this.reconcilerPolicy = new iam.ManagedPolicy(this, 'ReconcilerPolicy', {
-      description: `Lets the cdk-secure-config reconciler manage the parameters under ${this.path}`,
-      statements: reconcilerStatements,
+    // The legacy owner names the custom resource's logical id, a token until synthesis.
+    const legacyOwner = Lazy.string({ produce: () => `${Stack.of(this).stackName}/${this.resource.logicalId}` });
+    this.reconciler = new TreeReconciler(this, 'Reconciler', {
+      path: this.path,
+      pathArn: this.pathArn,
+      keyArn: this.key.keyArn,
+      owner: this.owner,
+      legacyOwner,
     });
-    provider.attachTreePolicy(this.reconcilerPolicy);
-    acknowledgePathWildcards(this.reconcilerPolicy, reconcilerStatements.flatMap((statement) => statement.resources));
 
     const properties: TreeResourceProperties & { ServiceToken: string } = {
-      ServiceToken: provider.serviceToken,
+      ServiceToken: this.reconciler.serviceToken,
       Path: this.path,
       KeyArn: this.key.keyArn,
       RemovalPolicy: removalPolicy,
@@ -365,9 +377,9 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     };
     this.resource = new CfnResource(this, 'Resource', { type: TREE_RESOURCE_TYPE, properties });
     // Parameters written by earlier versions carry `<stack name>/<logical id>`: the tree takes them over.
-    this.resource.addPropertyOverride('LegacyOwner', `${Stack.of(this).stackName}/${this.resource.logicalId}`);
+    this.resource.addPropertyOverride('LegacyOwner', legacyOwner);
     // The reconciler may only run once it holds this tree's permissions.
-    this.resource.node.addDependency(this.reconcilerPolicy);
+    this.resource.node.addDependency(this.reconciler.policy);
 
     for (const [relativeName, value] of Object.entries(requireObject(props.parameters ?? {}, 'parameters'))) {
       this.addParameter(relativeName, value as ParameterValue);
@@ -471,44 +483,6 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   }
 
   /**
-   * What the reconciler may do under this tree: exactly the SSM calls it makes (a test compares
-   * this list with the handler's commands). Its own role is shared by every tree of the stack.
-   */
-  private reconcilerStatements(): iam.PolicyStatement[] {
-    const parametersBelow = `${this.pathArn}/*`;
-    return [
-      new iam.PolicyStatement({
-        actions: ['ssm:GetParametersByPath'],
-        resources: [this.pathArn],
-      }),
-      new iam.PolicyStatement({
-        actions: [
-          // The value of a labelled version is read with GetParameter's `name:label` selector.
-          'ssm:GetParameter',
-          'ssm:PutParameter',
-          'ssm:LabelParameterVersion',
-          'ssm:DeleteParameters',
-          'ssm:AddTagsToResource',
-          'ssm:RemoveTagsFromResource',
-          // Ownership is read from tags; no other API returns a parameter's tags.
-          'ssm:ListTagsForResource',
-        ],
-        resources: [parametersBelow],
-      }),
-      new iam.PolicyStatement({
-        // DescribeParameters supports no resource-level permission.
-        actions: ['ssm:DescribeParameters'],
-        resources: ['*'],
-      }),
-      new iam.PolicyStatement({
-        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [this.key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': ssmServiceName(this) } },
-      }),
-    ];
-  }
-
-  /**
    * Ciphertext is decrypted by the reconciler itself, not through Parameter Store. Only
    * ciphertext made without an encryption context, as `encryptedSecret` takes it: Parameter
    * Store's own ciphertext always carries one (the parameter's ARN), so this grant cannot be used
@@ -518,7 +492,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     const keyArn = key.keyArn;
     if (this.ciphertextKeyArns.has(keyArn)) return;
     this.ciphertextKeyArns.add(keyArn);
-    this.reconcilerPolicy.addStatements(new iam.PolicyStatement({
+    this.reconciler.addToPolicy(new iam.PolicyStatement({
       actions: ['kms:Decrypt'],
       resources: [keyArn],
       conditions: { Null: { 'kms:EncryptionContextKeys': 'true' } },

@@ -8,7 +8,7 @@
  * it. The steps are separate functions because the rotation construct makes its secret between
  * the key policy and the log group (the secret's own key grant comes second in the key policy).
  */
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -21,29 +21,32 @@ export interface LogsKeyAccess {
   readonly sid: string;
 
   /**
-   * The one log group allowed, by name: possible when the name is chosen before the group
-   * exists, so that the key policy can name it without a key/log group dependency cycle.
+   * The log groups allowed, by name: possible when the names are chosen before the groups
+   * exist, so that the key policy can name them without a key/log group dependency cycle. Read
+   * at synthesis, so names pushed to the array after the call are allowed too (one key can serve
+   * the log groups of several functions).
    *
    * @default - every log group of the stack's account and region (a group with a generated name
    * cannot be named in the policy of the key it depends on)
    */
-  readonly logGroupName?: string;
+  readonly logGroupNames?: readonly string[];
 }
 
 /** Adds the key-policy statement that lets CloudWatch Logs use `key` for the log groups `access` names. */
 export function allowLogsToUseKey(key: kms.IKey, access: LogsKeyAccess): void {
   const stack = Stack.of(key);
-  const logGroupArn = access.logGroupName === undefined
-    ? `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*`
-    : stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: access.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const names = access.logGroupNames;
+  const logGroupArn = (name: string) => stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const condition = names === undefined
+    ? { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*` } }
+    // One group renders as a plain value, as IAM writes a single-valued condition.
+    : { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': Lazy.any({ produce: () => (names.length === 1 ? logGroupArn(names[0]) : names.map(logGroupArn)) }) } };
   key.addToResourcePolicy(new iam.PolicyStatement({
     sid: access.sid,
     principals: [new iam.ServicePrincipal(regionalServiceName(key, 'logs'))],
     actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
     resources: ['*'],
-    conditions: {
-      [access.logGroupName === undefined ? 'ArnLike' : 'ArnEquals']: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn },
-    },
+    conditions: condition,
   }));
 }
 

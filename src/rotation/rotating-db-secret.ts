@@ -364,7 +364,7 @@ export class RotatingDbSecret extends RotatingDbSecretBase implements IRotatingD
     });
     // The log group's name is chosen before the group exists, so the key policy names that one
     // group: no other log group of the account may use the key through Logs.
-    allowLogsToUseKey(key, { sid: 'AllowCloudWatchLogsOfRotationLogGroup', logGroupName });
+    allowLogsToUseKey(key, { sid: 'AllowCloudWatchLogsOfRotationLogGroup', logGroupNames: [logGroupName] });
     return key;
   }
 

@@ -103,13 +103,14 @@ describeWithServices(['moto', 'cfn-lint'], 'SecureParameterTree test app (every 
   test('acknowledges only what cannot apply: the list is fixed here', () => {
     const acknowledged = acknowledgements(app).map(({ path: at, rule }) => `${at} ${rule}`);
     const ssmArn = (name: string) => `arn:<AWS::Partition>:ssm:eu-west-1:111122223333:parameter${name}`;
-    const reconciler = 'TreeApp/CdkSecureConfigParameterTreeReconciler/Function';
+    const reconciler = 'TreeApp/Config/Reconciler/Function';
     expect(acknowledged).toEqual([
       ...['HIPAA.Security-LambdaConcurrency', 'HIPAA.Security-LambdaDLQ', 'HIPAA.Security-LambdaInsideVPC',
         'NIST.800.53.R5-LambdaConcurrency', 'NIST.800.53.R5-LambdaDLQ', 'NIST.800.53.R5-LambdaInsideVPC',
         'PCI.DSS.321-LambdaInsideVPC', 'Serverless-LambdaDLQ'].map((rule) => `${reconciler} ${rule}`),
-      'TreeApp/Config/ReconcilerPolicy AwsSolutions-IAM5[Resource::*]',
-      `TreeApp/Config/ReconcilerPolicy AwsSolutions-IAM5[Resource::${ssmArn('/shop/prod/*')}]`,
+      'TreeApp/Config/Reconciler/Policy AwsSolutions-IAM5[Resource::*]',
+      'TreeApp/Config/Reconciler/Policy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:eu-west-1:111122223333:key/*]',
+      `TreeApp/Config/Reconciler/Policy AwsSolutions-IAM5[Resource::${ssmArn('/shop/prod/*')}]`,
       ...['HIPAA.Security-LambdaConcurrency', 'HIPAA.Security-LambdaDLQ', 'HIPAA.Security-LambdaInsideVPC',
         'NIST.800.53.R5-LambdaConcurrency', 'NIST.800.53.R5-LambdaDLQ', 'NIST.800.53.R5-LambdaInsideVPC',
         'PCI.DSS.321-LambdaInsideVPC', 'Serverless-LambdaDLQ', 'Serverless-LambdaTracing'].map((rule) => `TreeApp/Consumer ${rule}`),

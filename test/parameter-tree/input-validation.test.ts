@@ -126,6 +126,28 @@ describe('trees of one app that would fight at deploy time', () => {
     expect(() => app.synth()).toThrow("gives the same default key alias 'alias/cdk-secure-config/shop_prod' as A/Second ('/shop_prod')");
   });
 
+  test('two trees at one path in one stack', () => {
+    const app = twoTrees({ path: '/shop/prod' }, { path: '/shop/prod' });
+    expect(() => app.synth()).toThrow("`path` must be unique among the trees of an account and region, got: '/shop/prod', which A/Second uses too");
+  });
+
+  test('a tree nested inside a tree of another stack of the account and region, whichever comes first', () => {
+    const inner = twoTrees({ path: '/shop/v2/eu' }, { path: '/shop' }, false);
+    expect(() => inner.synth()).toThrow("`path` must not nest one tree inside another, got: '/shop/v2/eu', and B/Second holds '/shop' which contains A/First ('/shop/v2/eu')");
+  });
+
+  test('two default keys whose aliases collide, in two stacks of the account and region', () => {
+    const app = twoTrees({ path: '/shop.prod' }, { path: '/shop_prod' }, false);
+    expect(() => app.synth()).toThrow("gives the same default key alias 'alias/cdk-secure-config/shop_prod' as B/Second ('/shop_prod')");
+  });
+
+  test('two trees at one path in two environment-agnostic stacks, which may deploy to one account and region', () => {
+    const app = new App();
+    new SecureParameterTree(new Stack(app, 'A'), 'First', { path: '/shop' });
+    new SecureParameterTree(new Stack(app, 'B'), 'Second', { path: '/shop' });
+    expect(() => app.synth()).toThrow("`path` must be unique among the trees of an account and region, got: '/shop', which B/Second uses too");
+  });
+
   test.each([
     ['sibling paths that share a prefix', { path: '/shop' }, { path: '/shopping' }, true],
     ['colliding aliases when one tree brings its own key', { path: '/shop.prod' }, { path: '/shop_prod', encryptionKey: 'own' }, true],
@@ -135,6 +157,13 @@ describe('trees of one app that would fight at deploy time', () => {
     new SecureParameterTree(stack, 'First', { path: '/app', ...first as Partial<SecureParameterTreeProps> });
     const key = (second as { encryptionKey?: string }).encryptionKey ? new kms.Key(stack, 'Own', { enableKeyRotation: true }) : undefined;
     new SecureParameterTree(sameStack ? stack : newStack(app, 'B'), 'Second', { path: '/app', ...second as Partial<SecureParameterTreeProps>, encryptionKey: key });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('accepts one path in two Regions of one account', () => {
+    const app = new App();
+    new SecureParameterTree(new Stack(app, 'Ireland', { env: { account: '111111111111', region: 'eu-west-1' } }), 'Config', { path: '/shop' });
+    new SecureParameterTree(new Stack(app, 'Virginia', { env: { account: '111111111111', region: 'us-east-1' } }), 'Config', { path: '/shop' });
     expect(() => app.synth()).not.toThrow();
   });
 
@@ -178,6 +207,8 @@ describe('callers without a type checker get the property named, never a TypeErr
       "the value of 'db/host' must be a ParameterValue (ParameterValue.string(...), generatedSecret(...), ...), got: 'h'"],
     ['a tier spelled wrong', () => newTree({ tier: untyped('standard') }), "`tier` must be one of 'Standard', 'Advanced', 'Intelligent-Tiering', got: 'standard'"],
     ['adoptExistingParameters as a string', () => newTree({ adoptExistingParameters: untyped('yes') }), "`adoptExistingParameters` must be true or false, got: 'yes'"],
+    ['retainRemovedParameters as a string', () => newTree({ retainRemovedParameters: untyped('true') }), "`retainRemovedParameters` must be true or false, got: 'true'"],
+    ['treeId as a number', () => newTree({ treeId: untyped(7) }), '`treeId` must be a string, got: 7 (number)'],
     ['an encryption key that is an ARN string', () => newTree({ encryptionKey: untyped('arn:aws:kms:eu-west-1:111122223333:key/x') }),
       "`encryptionKey` must be a kms.IKey, got: 'arn:aws:kms:eu-west-1:111122223333:key/x'"],
     ['a description that is a number', () => newTree({ description: untyped(7) }), '`description` must be a string, got: 7 (number)'],

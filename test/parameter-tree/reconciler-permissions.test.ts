@@ -1,7 +1,9 @@
 /**
  * The reconciler's policy against the calls its handler makes. moto_server does not enforce IAM,
  * so this is where a missing permission (a failed deployment) or a spare one (least privilege
- * lost) shows up: the SSM actions the policy allows are exactly the SSM commands in the handler.
+ * lost) shows up: the SSM and CloudFormation actions the policy allows are exactly the commands
+ * in the handler, and each statement has the shape that enforces ownership. Whether those
+ * statements allow and refuse the right calls is evaluated in reconciler-enforcement.test.ts.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,7 +17,7 @@ const HANDLER_DIRS = ['lambda-handlers/parameter-tree', 'lambda-handlers/shared'
 const ROOT = path.join(__dirname, '..', '..');
 
 /** `<service>:<Action>` for every `<Action>Command` the handler imports from the given SDK client. */
-function handlerActions(client: '@aws-sdk/client-ssm' | '@aws-sdk/client-kms', service: string): string[] {
+function handlerActions(client: '@aws-sdk/client-ssm' | '@aws-sdk/client-kms' | '@aws-sdk/client-cloudformation', service: string): string[] {
   const files = HANDLER_DIRS.flatMap((dir) => fs.readdirSync(path.join(ROOT, dir)).map((file) => path.join(ROOT, dir, file)))
     .concat(path.join(ROOT, 'lambda-handlers', 'parameter-tree-reconciler.lambda.ts'));
   const actions = new Set<string>();
@@ -29,7 +31,14 @@ function handlerActions(client: '@aws-sdk/client-ssm' | '@aws-sdk/client-kms', s
 }
 
 /** Every action of the tree's reconciler policy, with the statement that allows it. */
-function reconcilerStatements(stack: Stack): Array<{ Action: string | string[]; Condition?: unknown }> {
+interface Statement {
+  readonly Sid?: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+function reconcilerStatements(stack: Stack): Statement[] {
   const policies = Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy', {
     Properties: { Description: 'Lets the cdk-secure-config reconciler manage the parameters under /app' },
   });
@@ -55,6 +64,19 @@ describe('the reconciler policy allows what the handler calls, and nothing more'
     expect([...new Set(allowed)].sort()).toEqual(called);
   });
 
+  test('its CloudFormation actions are exactly the CloudFormation commands the handler sends, on its own stack only', () => {
+    // GIVEN
+    const stack = newStack();
+    new SecureParameterTree(stack, 'Config', { path: '/app' });
+
+    // WHEN
+    const statements = reconcilerStatements(stack).filter((s) => actionsOf(s).some((action) => action.startsWith('cloudformation:')));
+
+    // THEN
+    expect(statements.map((s) => s.Resource)).toEqual([{ Ref: 'AWS::StackId' }]);
+    expect(statements.flatMap(actionsOf).sort()).toEqual(handlerActions('@aws-sdk/client-cloudformation', 'cloudformation'));
+  });
+
   test('decrypts ciphertext itself (the only KMS call it makes) only when it carries no encryption context', () => {
     // GIVEN a tree with an encrypted secret under its own key
     const stack = newStack();
@@ -66,7 +88,7 @@ describe('the reconciler policy allows what the handler calls, and nothing more'
     });
 
     // WHEN
-    const direct = reconcilerStatements(stack).filter((s) => actionsOf(s).includes('kms:Decrypt') && actionsOf(s).length === 1);
+    const direct = reconcilerStatements(stack).filter((s) => actionsOf(s).includes('kms:Decrypt') && s.Condition?.StringEquals?.['kms:ViaService'] === undefined);
 
     // THEN Parameter Store's ciphertext, which always has the parameter's ARN as context, is out of reach
     expect(handlerActions('@aws-sdk/client-kms', 'kms')).toEqual(['kms:Decrypt']);
@@ -74,3 +96,53 @@ describe('the reconciler policy allows what the handler calls, and nothing more'
     expect(direct[0].Condition).toEqual({ Null: { 'kms:EncryptionContextKeys': 'true' } });
   });
 });
+
+describe('the reconciler policy enforces ownership in every statement that reads a value or writes', () => {
+  const stack = newStack();
+  new SecureParameterTree(stack, 'Config', { path: '/app', parameters: { x: ParameterValue.generatedSecret() } });
+  const statements = reconcilerStatements(stack);
+  const ssmStatements = statements.filter((s) => actionsOf(s).some((action) => action.startsWith('ssm:')));
+  const owner = 'ConfigStack@/app';
+
+  test("only DescribeParameters, which has no resource-level permission, reaches beyond the path's parameters", () => {
+    const beyond = ssmStatements.filter((s) => JSON.stringify(s.Resource) !== JSON.stringify(ssmParameterArn('/app/*')));
+    expect(beyond.map((s) => [actionsOf(s), s.Resource])).toEqual([[['ssm:DescribeParameters'], '*']]);
+  });
+
+  test.each([
+    'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParameterHistory', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion',
+    'ssm:RemoveTagsFromResource', 'ssm:DeleteParameters',
+  ])('%s only on parameters carrying the owner tag (or the legacy one)', (action) => {
+    const allowing = ssmStatements.filter((s) => actionsOf(s).includes(action));
+    expect(allowing).toHaveLength(1);
+    expect(allowing[0].Condition).toEqual({ StringEquals: { 'aws:ResourceTag/cdk-secure-config:owner': [owner, expect.stringMatching(/^ConfigStack\/Config/)] } });
+  });
+
+  test('ssm:PutParameter overwrites only owned parameters, and creates only with Overwrite=false and the owner tag', () => {
+    const conditions = ssmStatements.filter((s) => actionsOf(s).includes('ssm:PutParameter')).map((s) => s.Condition);
+    expect(conditions).toEqual([
+      { StringEquals: { 'aws:ResourceTag/cdk-secure-config:owner': [owner, expect.any(String)] } },
+      { StringEquals: { 'ssm:Overwrite': 'false', 'aws:RequestTag/cdk-secure-config:owner': owner } },
+    ]);
+  });
+
+  test('ssm:AddTagsToResource always requires the owner tag in the request, on owned or unowned parameters', () => {
+    const conditions = ssmStatements.filter((s) => actionsOf(s).includes('ssm:AddTagsToResource')).map((s) => s.Condition);
+    expect(conditions).toEqual([
+      { StringEquals: { 'aws:RequestTag/cdk-secure-config:owner': owner, 'aws:ResourceTag/cdk-secure-config:owner': [owner, expect.any(String)] } },
+      { StringEquals: { 'aws:RequestTag/cdk-secure-config:owner': owner }, Null: { 'aws:ResourceTag/cdk-secure-config:owner': 'true' } },
+    ]);
+  });
+
+  test('every KMS statement but the ciphertext decrypt goes through Parameter Store, for parameters of the path', () => {
+    const kmsStatements = statements.filter((s) => actionsOf(s).some((action) => action.startsWith('kms:')));
+    expect(kmsStatements.map((s) => s.Condition)).toEqual([
+      { StringEquals: { 'kms:ViaService': expect.anything() }, StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': ssmParameterArn('/app/*') } },
+      { StringEquals: { 'kms:ViaService': expect.anything() }, StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': ssmParameterArn('/app/*') } },
+    ]);
+  });
+});
+
+function ssmParameterArn(name: string): unknown {
+  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:eu-west-1:111122223333:parameter${name}`]] };
+}

@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ACCOUNT, newStack, REGION } from './fixtures';
+import { ACCOUNT, newStack, REGION, representativeStack } from './fixtures';
 import { ParameterStoreThroughput, ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
 import { PLACEHOLDER_VALUE, TREE_RESOURCE_TYPE } from '../../src/parameter-tree/private/contract';
 
@@ -47,7 +47,7 @@ describe('SecureParameterTree custom resource', () => {
     const treeKey = keyLogicalId(template, '/ecommerce/prod');
     const base = { Tier: 'Standard', Description: '' };
     expect(treeResource(template).Properties).toEqual({
-      ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^CdkSecureConfigParameterTreeReconcilerFunction/), 'Arn'] },
+      ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^ConfigReconcilerFunction/), 'Arn'] },
       Path: '/ecommerce/prod',
       KeyArn: { 'Fn::GetAtt': [treeKey, 'Arn'] },
       RemovalPolicy: 'retain',
@@ -124,6 +124,38 @@ describe('SecureParameterTree custom resource', () => {
     const stack = newStack();
     new SecureParameterTree(stack, 'Config', { path: '/app', adoptExistingParameters: true });
     expect(treeResource(Template.fromStack(stack)).Properties.AdoptExisting).toBe('true');
+  });
+
+  test('asks the reconciler to retain removed parameters only when told to, leaving the property out otherwise', () => {
+    const retaining = newStack();
+    new SecureParameterTree(retaining, 'Config', { path: '/app', retainRemovedParameters: true });
+    const deleting = newStack();
+    new SecureParameterTree(deleting, 'Config', { path: '/app', retainRemovedParameters: false });
+
+    expect(treeResource(Template.fromStack(retaining)).Properties.RetainRemovedParameters).toBe('true');
+    // Absent, so that templates of trees that leave it unset send no Update when upgrading.
+    expect(Object.keys(treeResource(Template.fromStack(deleting)).Properties)).not.toContain('RetainRemovedParameters');
+  });
+
+  test('tags the parameters with an owner made of the stack name and the path, unless a tree id is given', () => {
+    const byStack = newStack();
+    new SecureParameterTree(byStack, 'Config', { path: '/app' });
+    const byTreeId = newStack();
+    new SecureParameterTree(byTreeId, 'Renamed', { path: '/app', treeId: 'OldStack' });
+
+    expect(treeResource(Template.fromStack(byStack)).Properties.Owner).toBe('ConfigStack@/app');
+    expect(treeResource(Template.fromStack(byTreeId)).Properties.Owner).toBe('OldStack@/app');
+  });
+
+  test('keeps the owner when the construct is renamed, while the legacy owner follows the logical id', () => {
+    const before = newStack();
+    new SecureParameterTree(before, 'Config', { path: '/app' });
+    const after = newStack();
+    new SecureParameterTree(after, 'Settings', { path: '/app' });
+
+    const [old, renamed] = [before, after].map((stack) => treeResource(Template.fromStack(stack)).Properties);
+    expect(renamed.Owner).toBe(old.Owner);
+    expect([old.LegacyOwner, renamed.LegacyOwner]).toEqual([expect.stringMatching(/^ConfigStack\/Config/), expect.stringMatching(/^ConfigStack\/Settings/)]);
   });
 
   test('tells the reconciler the account\'s throughput setting only when it is the higher one', () => {
@@ -286,6 +318,12 @@ describe('SecureParameterTree encryption key', () => {
 });
 
 describe('SecureParameterTree reconciler', () => {
+  const reconcilerPolicyOf = (template: Template, path: string) => {
+    const policies = template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp(`under ${path}$`) } });
+    expect(Object.keys(policies)).toHaveLength(1);
+    return Object.values(policies)[0];
+  };
+
   test('runs on arm64 and the pinned Node.js runtime, with 512 MB and 15 minutes', () => {
     const stack = newStack();
     new SecureParameterTree(stack, 'Config', { path: '/app' });
@@ -295,7 +333,7 @@ describe('SecureParameterTree reconciler', () => {
       MemorySize: 512,
       Timeout: 900,
       Environment: { Variables: { RECONCILER_CONCURRENCY: '4' } },
-      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^CdkSecureConfigParameterTreeReconcilerLogGroup') } },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^ConfigReconcilerLogGroup') } },
     });
   });
 
@@ -310,7 +348,7 @@ describe('SecureParameterTree reconciler', () => {
     template.resourceCountIs('AWS::IAM::Policy', 0);
   });
 
-  test('grants the reconciler exactly what it needs under the tree path, in a managed policy', () => {
+  test('may call what the handler calls, on parameters the tree owns, under the conditions IAM offers, in one managed policy', () => {
     // GIVEN
     const stack = newStack();
 
@@ -320,30 +358,84 @@ describe('SecureParameterTree reconciler', () => {
     // THEN
     const template = Template.fromStack(stack);
     const treeKey = keyLogicalId(template, '/ecommerce/prod');
-    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
-      Roles: [{ Ref: Match.stringLikeRegexp('^CdkSecureConfigParameterTreeReconcilerServiceRole') }],
-      PolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Action: 'ssm:GetParametersByPath', Resource: ssmArn('/ecommerce/prod') },
-          {
-            Effect: 'Allow',
-            Action: [
-              'ssm:GetParameter', 'ssm:PutParameter', 'ssm:LabelParameterVersion', 'ssm:DeleteParameters',
-              'ssm:AddTagsToResource', 'ssm:RemoveTagsFromResource', 'ssm:ListTagsForResource',
-            ],
-            Resource: ssmArn('/ecommerce/prod/*'),
-          },
-          { Effect: 'Allow', Action: 'ssm:DescribeParameters', Resource: '*' },
-          {
-            Effect: 'Allow',
-            Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
-            Resource: { 'Fn::GetAtt': [treeKey, 'Arn'] },
-            Condition: { StringEquals: { 'kms:ViaService': ssmViaService } },
-          },
+    const legacyOwner = `ConfigStack/${Object.keys(template.findResources(TREE_RESOURCE_TYPE))[0]}`;
+    const owners = ['ConfigStack@/ecommerce/prod', legacyOwner];
+    const below = ssmArn('/ecommerce/prod/*');
+    const throughParameterStore = { StringEquals: { 'kms:ViaService': ssmViaService }, StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': below } };
+    const policy = reconcilerPolicyOf(template, '/ecommerce/prod');
+    expect(policy.Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^ConfigReconcilerServiceRole/) }]);
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ConfigReconcilerLogGroup/), 'Arn'] } },
+      { Sid: 'DescribeParameters', Effect: 'Allow', Action: 'ssm:DescribeParameters', Resource: '*' },
+      { Sid: 'ReadTagsUnderThePath', Effect: 'Allow', Action: 'ssm:ListTagsForResource', Resource: below },
+      {
+        Sid: 'ManageOwnedParameters',
+        Effect: 'Allow',
+        Action: [
+          'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParameterHistory', 'ssm:PutParameter', 'ssm:LabelParameterVersion',
+          'ssm:UnlabelParameterVersion', 'ssm:RemoveTagsFromResource', 'ssm:DeleteParameters',
         ],
+        Resource: below,
+        Condition: { StringEquals: { 'aws:ResourceTag/cdk-secure-config:owner': owners } },
       },
-    });
+      {
+        Sid: 'CreateOwnedParameters',
+        Effect: 'Allow',
+        Action: 'ssm:PutParameter',
+        Resource: below,
+        Condition: { StringEquals: { 'ssm:Overwrite': 'false', 'aws:RequestTag/cdk-secure-config:owner': owners[0] } },
+      },
+      {
+        Sid: 'TagOwnedParameters',
+        Effect: 'Allow',
+        Action: 'ssm:AddTagsToResource',
+        Resource: below,
+        Condition: { StringEquals: { 'aws:RequestTag/cdk-secure-config:owner': owners[0], 'aws:ResourceTag/cdk-secure-config:owner': owners } },
+      },
+      {
+        Sid: 'TagUnownedParameters',
+        Effect: 'Allow',
+        Action: 'ssm:AddTagsToResource',
+        Resource: below,
+        Condition: { StringEquals: { 'aws:RequestTag/cdk-secure-config:owner': owners[0] }, Null: { 'aws:ResourceTag/cdk-secure-config:owner': 'true' } },
+      },
+      {
+        Sid: 'UseTheTreeKeyThroughParameterStore',
+        Effect: 'Allow',
+        Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: { 'Fn::GetAtt': [treeKey, 'Arn'] },
+        Condition: throughParameterStore,
+      },
+      {
+        Sid: 'DecryptThePathWithAnyKeyThroughParameterStore',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:kms:${REGION}:${ACCOUNT}:key/*`]] },
+        Condition: throughParameterStore,
+      },
+      {
+        Sid: 'ReadTheOwnStack',
+        Effect: 'Allow',
+        Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource'],
+        Resource: { Ref: 'AWS::StackId' },
+      },
+    ]);
+  });
+
+  test('names the owner from the tree id when one is given, and keeps the legacy owner of earlier versions', () => {
+    // GIVEN
+    const stack = newStack();
+
+    // WHEN
+    new SecureParameterTree(stack, 'Config', { path: '/app', treeId: 'OldStack' });
+
+    // THEN
+    const template = Template.fromStack(stack);
+    const legacyOwner = `ConfigStack/${Object.keys(template.findResources(TREE_RESOURCE_TYPE))[0]}`;
+    expect(treeResource(template).Properties).toMatchObject({ Owner: 'OldStack@/app', LegacyOwner: legacyOwner });
+    const statements: any[] = reconcilerPolicyOf(template, '/app').Properties.PolicyDocument.Statement;
+    const owned = statements.find((s) => s.Sid === 'ManageOwnedParameters');
+    expect(owned.Condition.StringEquals['aws:ResourceTag/cdk-secure-config:owner']).toEqual(['OldStack@/app', legacyOwner]);
   });
 
   test('may decrypt the key of each ciphertext directly, once per key', () => {
@@ -359,10 +451,9 @@ describe('SecureParameterTree reconciler', () => {
 
     // THEN
     const template = Template.fromStack(stack);
-    const policy = Object.values(template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp('under /app$') } }))[0];
-    const directDecrypts = policy.Properties.PolicyDocument.Statement.filter((s: any) => s.Action === 'kms:Decrypt');
+    const statements: any[] = reconcilerPolicyOf(template, '/app').Properties.PolicyDocument.Statement;
     const withoutContext = { Null: { 'kms:EncryptionContextKeys': 'true' } };
-    expect(directDecrypts).toEqual([
+    expect(statements.filter((s) => s.Condition?.Null?.['kms:EncryptionContextKeys'])).toEqual([
       { Effect: 'Allow', Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [keyLogicalId(template, '/app'), 'Arn'] }, Condition: withoutContext },
       { Effect: 'Allow', Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^OtherKey/), 'Arn'] }, Condition: withoutContext },
     ]);
@@ -393,22 +484,21 @@ describe('SecureParameterTree reconciler', () => {
           Principal: { Service: { 'Fn::Join': ['', [`logs.${REGION}.`, { Ref: 'AWS::URLSuffix' }]] } },
           Condition: {
             ArnEquals: {
-              'kms:EncryptionContext:aws:logs:arn': {
+              'kms:EncryptionContext:aws:logs:arn': Match.arrayWith([{
                 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:${REGION}:${ACCOUNT}:log-group:${logGroupName}`]],
-              },
+              }]),
             },
           },
         })]),
       },
     });
-    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
-      PolicyDocument: {
-        Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } }],
-      },
-    });
+    const statements: any[] = reconcilerPolicyOf(template, '/app').Properties.PolicyDocument.Statement;
+    expect(statements.filter((s) => [s.Action].flat().some((action: string) => action.startsWith('logs:')))).toEqual([
+      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
+    ]);
   });
 
-  test('is shared by every tree of a stack, each tree adding its own managed policy', () => {
+  test('is one per tree, with its own role, policy and log group; the trees of a stack share the log key', () => {
     // GIVEN
     const stack = newStack();
 
@@ -418,41 +508,81 @@ describe('SecureParameterTree reconciler', () => {
 
     // THEN
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::Lambda::Function', 1);
-    template.resourceCountIs('AWS::IAM::Role', 1);
-    const trees = Object.values(template.findResources(TREE_RESOURCE_TYPE));
-    expect(trees.map((t) => t.Properties.ServiceToken)).toEqual([trees[0].Properties.ServiceToken, trees[0].Properties.ServiceToken]);
-    const treePolicies = template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp('manage the parameters under') } });
-    expect(Object.values(treePolicies).map((p) => p.Properties.Roles)).toEqual([
-      [{ Ref: expect.stringMatching(/^CdkSecureConfigParameterTreeReconcilerServiceRole/) }],
-      [{ Ref: expect.stringMatching(/^CdkSecureConfigParameterTreeReconcilerServiceRole/) }],
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.resourceCountIs('AWS::IAM::Role', 2);
+    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    const trees = template.findResources(TREE_RESOURCE_TYPE);
+    expect(Object.entries(trees).map(([id, tree]) => [id, tree.Properties.ServiceToken])).toEqual([
+      [expect.stringMatching(/^Orders/), { 'Fn::GetAtt': [expect.stringMatching(/^OrdersReconcilerFunction/), 'Arn'] }],
+      [expect.stringMatching(/^Payments/), { 'Fn::GetAtt': [expect.stringMatching(/^PaymentsReconcilerFunction/), 'Arn'] }],
     ]);
+    for (const name of ['Orders', 'Payments']) {
+      const policy = reconcilerPolicyOf(template, `/${name.toLowerCase()}`);
+      expect(policy.Properties.Roles).toEqual([{ Ref: expect.stringMatching(new RegExp(`^${name}ReconcilerServiceRole`)) }]);
+      // No statement of one tree's policy reaches the other tree's path.
+      const other = name === 'Orders' ? '/payments' : '/orders';
+      expect(JSON.stringify(policy.Properties.PolicyDocument)).not.toContain(`parameter${other}`);
+    }
+    const logKeys = template.findResources('AWS::KMS::Key', { Properties: { Description: Match.stringLikeRegexp('logs of the cdk-secure-config') } });
+    expect(Object.keys(logKeys)).toEqual([expect.stringMatching(/^CdkSecureConfigParameterTreeReconcilerLogKey/)]);
+    const logsStatement = Object.values(logKeys)[0].Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'AllowCloudWatchLogsForTheReconcilerLogGroups');
+    const groupNames = Object.values(template.findResources('AWS::Logs::LogGroup')).map((g) => g.Properties.LogGroupName);
+    const [earlierGroup, ...treeGroups] = logsStatement.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn'].map(concreteArn);
+    expect(treeGroups).toEqual(groupNames.map((name) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}`));
+    expect(earlierGroup).toMatch(/:log-group:\/cdk-secure-config\/ConfigStack-CdkSecureConfigParameterTreeReconciler-[0-9A-F]{8}$/);
   });
 
-  test.each([
-    [9, 0],
-    [10, 1],
-  ])('warns when %d trees need more managed policies than IAM attaches to a role by default', (trees, warnings) => {
-    // GIVEN
-    const stack = newStack();
+  test('keeps the log group of the one reconciler earlier versions gave a stack readable: the key still allows it', () => {
+    // GIVEN the name an earlier version gave that group in the representative stack (retained with its logs)
+    const earlierGroup = '/cdk-secure-config/RepresentativeStack-CdkSecureConfigParameterTreeReconciler-E072CF11';
 
     // WHEN
-    for (let i = 0; i < trees; i++) new SecureParameterTree(stack, `Tree${i}`, { path: `/tree${i}` });
+    const template = Template.fromStack(representativeStack());
 
     // THEN
-    const found = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('cdk-secure-config:reconcilerPolicyQuota'));
-    expect(found).toHaveLength(warnings);
-    expect(found.map((w) => String(w.entry.data))).toEqual(Array(warnings).fill(expect.stringContaining('more than 10 managed policies')));
+    const logKeys = Object.values(template.findResources('AWS::KMS::Key', { Properties: { Description: Match.stringLikeRegexp('logs of the cdk-secure-config') } }));
+    const logsStatement = logKeys[0].Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'AllowCloudWatchLogsForTheReconcilerLogGroups');
+    expect(logsStatement.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn'].map(concreteArn))
+      .toContain(`arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${earlierGroup}`);
   });
 
-  test('is created once per stack when two stacks hold trees', () => {
+  test('creates one log key per stack when two stacks hold trees', () => {
     const app = new App();
     const first = newStack(app, 'First');
     const second = newStack(app, 'Second');
     new SecureParameterTree(first, 'Config', { path: '/app' });
     new SecureParameterTree(second, 'Config', { path: '/app2' });
-    Template.fromStack(first).resourceCountIs('AWS::Lambda::Function', 1);
-    Template.fromStack(second).resourceCountIs('AWS::Lambda::Function', 1);
+    for (const stack of [first, second]) {
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::Lambda::Function', 1);
+      expect(Object.keys(template.findResources('AWS::KMS::Key', { Properties: { Description: Match.stringLikeRegexp('logs of the cdk-secure-config') } }))).toHaveLength(1);
+    }
+  });
+
+  test('fits a managed policy with the longest owner Parameter Store accepts', () => {
+    // GIVEN an owner tag of 250 characters, repeated by the ownership conditions
+    const stack = newStack();
+
+    // WHEN
+    new SecureParameterTree(stack, 'Config', { path: `/${'p'.repeat(120)}`, treeId: 't'.repeat(128), parameters: { x: ParameterValue.encryptedSecret('AQID') } });
+
+    // THEN
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
+  test('fails at synth, naming the tree, when its permissions outgrow a managed policy', () => {
+    // GIVEN a long path, which the policy repeats, and ciphertext made with many keys, one statement each
+    const stack = newStack();
+    const tree = new SecureParameterTree(stack, 'Config', { path: `/${'p'.repeat(200)}` });
+
+    // WHEN
+    for (let i = 0; i < 30; i++) {
+      const key = kms.Key.fromKeyArn(stack, `Key${i}`, `arn:aws:kms:${REGION}:${ACCOUNT}:key/00000000-0000-0000-0000-0000000000${String(i).padStart(2, '0')}`);
+      tree.addParameter(`secret${i}`, ParameterValue.encryptedSecret('AQID', { key }));
+    }
+
+    // THEN
+    expect(() => Template.fromStack(stack)).toThrow(/The reconciler policy of ConfigStack\/Config would be about \d+ characters, IAM allows 6144 in a managed policy/);
   });
 });
 

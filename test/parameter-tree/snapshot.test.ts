@@ -37,7 +37,7 @@ describe('SecureParameterTree compliance packs', () => {
     const acknowledged = acknowledgements(app);
 
     // THEN: the list is fixed here so that it cannot grow unnoticed.
-    const fn = 'RepresentativeStack/CdkSecureConfigParameterTreeReconciler/Function';
+    const fn = 'RepresentativeStack/Config/Reconciler/Function';
     const ssmArn = (name: string) => `arn:<AWS::Partition>:ssm:eu-west-1:111122223333:parameter${name}`;
     expect(acknowledged.map(({ path: at, rule }) => [at, rule])).toEqual([
       [fn, 'HIPAA.Security-LambdaConcurrency'],
@@ -48,8 +48,9 @@ describe('SecureParameterTree compliance packs', () => {
       [fn, 'NIST.800.53.R5-LambdaInsideVPC'],
       [fn, 'PCI.DSS.321-LambdaInsideVPC'],
       [fn, 'Serverless-LambdaDLQ'],
-      ['RepresentativeStack/Config/ReconcilerPolicy', 'AwsSolutions-IAM5[Resource::*]'],
-      ['RepresentativeStack/Config/ReconcilerPolicy', `AwsSolutions-IAM5[Resource::${ssmArn('/ecommerce/prod/*')}]`],
+      ['RepresentativeStack/Config/Reconciler/Policy', 'AwsSolutions-IAM5[Resource::*]'],
+      ['RepresentativeStack/Config/Reconciler/Policy', 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:eu-west-1:111122223333:key/*]'],
+      ['RepresentativeStack/Config/Reconciler/Policy', `AwsSolutions-IAM5[Resource::${ssmArn('/ecommerce/prod/*')}]`],
       ['RepresentativeStack/Consumer/SecureConfigReadPolicy', `AwsSolutions-IAM5[Resource::${ssmArn('/ecommerce/prod/db/*')}]`],
     ]);
     expect(acknowledged.filter(({ reason }) => reason.length < 40)).toEqual([]);

@@ -172,6 +172,33 @@ describe('SecureParameterTree rejects bad tree properties', () => {
     expect(() => newTree({ removalPolicy })).toThrow(message);
   });
 
+  test.each([
+    ['an empty tree id', '', "`treeId` must be 1 to 128 characters of A-Z a-z 0-9 _ . : - starting with a letter or digit, got: ''"],
+    ['a space', 'my stack', "`treeId` must be 1 to 128 characters of A-Z a-z 0-9 _ . : - starting with a letter or digit, got: 'my stack'"],
+    ['a slash', 'team/app', "`treeId` must be 1 to 128 characters of A-Z a-z 0-9 _ . : - starting with a letter or digit, got: 'team/app'"],
+    ["an '@', which separates it from the path in the owner tag", 'a@b', "`treeId` must be 1 to 128 characters of A-Z a-z 0-9 _ . : - starting with a letter or digit, got: 'a@b'"],
+    ['a leading hyphen', '-app', "`treeId` must be 1 to 128 characters of A-Z a-z 0-9 _ . : - starting with a letter or digit, got: '-app'"],
+    ['129 characters', 't'.repeat(129), `\`treeId\` must be 1 to 128 characters of A-Z a-z 0-9 _ . : - starting with a letter or digit, got: '${'t'.repeat(129)}'`],
+  ])('treeId with %s', (_case, treeId, message) => {
+    expect(() => newTree({ treeId })).toThrow(message);
+  });
+
+  test('a tree id and path whose owner tag exceeds the 256 characters of a tag value', () => {
+    const path = `/${'p'.repeat(200)}`;
+    expect(() => newTree({ path, treeId: 't'.repeat(60) }))
+      .toThrow(`\`treeId\` and \`path\` make the owner tag '${'t'.repeat(60)}@${path}', 262 characters; Parameter Store allows 256. Set a shorter \`treeId\` or use a shorter path.`);
+  });
+
+  test('accepts a tree id of 128 characters of every allowed kind, and a stack name as the default', () => {
+    expect(() => newTree({ treeId: `Ab0_.:-${'x'.repeat(121)}` })).not.toThrow();
+    expect(() => newTree({}, new Stack(new App(), 'My-Stack-2'))).not.toThrow();
+  });
+
+  test('a stack name that leaves no room for the path in the owner tag', () => {
+    const stack = new Stack(new App(), `S${'s'.repeat(127)}`);
+    expect(() => newTree({ path: `/${'p'.repeat(130)}` }, stack)).toThrow(/^The stack name \(the default `treeId`\) and `path` make the owner tag 'Ss+@\/p+', 260 characters/);
+  });
+
   test('a description too long', () => {
     expect(() => newTree({ description: 'd'.repeat(1025) })).toThrow('`description` must be at most 1024 characters, got 1025');
   });

@@ -15,7 +15,7 @@ describe('the logged-function recipe', () => {
     const { stack, key } = stackWithKey();
 
     // WHEN
-    allowLogsToUseKey(key, { sid: 'OneGroup', logGroupName: '/app/fn' });
+    allowLogsToUseKey(key, { sid: 'OneGroup', logGroupNames: ['/app/fn'] });
 
     // THEN
     Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
@@ -24,6 +24,27 @@ describe('the logged-function recipe', () => {
           Sid: 'OneGroup',
           Principal: { Service: { 'Fn::Join': ['', ['logs.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] } },
           Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:111111111111:log-group:/app/fn']] } } },
+        })]),
+      },
+    });
+  });
+
+  test('lets Logs use the key for each named log group, names added after the call included', () => {
+    // GIVEN
+    const { stack, key } = stackWithKey();
+    const names = ['/app/first'];
+    allowLogsToUseKey(key, { sid: 'SomeGroups', logGroupNames: names });
+
+    // WHEN a second function of the stack shares the key
+    names.push('/app/second');
+
+    // THEN
+    const arn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:eu-west-1:111111111111:log-group:${name}`]] });
+    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'SomeGroups',
+          Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': [arn('/app/first'), arn('/app/second')] } },
         })]),
       },
     });

@@ -3,12 +3,18 @@
  * acknowledged exactly where they arise, each with its reason. Wildcards are acknowledged one
  * ARN at a time, so that any other wildcard still raises AwsSolutions-IAM5.
  */
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { acknowledgeFunctionRules, acknowledgeWildcardResources } from '../../private/nag-acknowledgements';
 
 const PATH_WILDCARD_REASON =
   "'<path>/*' is the tree's own hierarchy (never '<path>*', which would match sibling paths); "
   + "ssm:DescribeParameters accepts no resource but '*'.";
+
+const KEY_WILDCARD_REASON =
+  "kms:Decrypt on the account's keys is limited by kms:ViaService to Parameter Store in the stack's Region and by the "
+  + "encryption context to parameters under the tree's path: the reconciler must read the tree's SecureStrings "
+  + 'whatever key wrote them, to write them again with the current key after the tree\'s key changed.';
 
 const DEAD_LETTER_REASON =
   'CloudFormation invokes the reconciler asynchronously. The reconciler reports every outcome, failures included, '
@@ -20,12 +26,19 @@ const CONCURRENCY_REASON =
   + 'Reserving concurrency would fail to deploy in accounts at the minimum concurrency quota.';
 
 const OUTSIDE_VPC_REASON =
-  'The reconciler reaches only the Parameter Store and KMS APIs and no resource inside a VPC; '
+  'The reconciler reaches only the Parameter Store, KMS and CloudFormation APIs and no resource inside a VPC; '
   + 'a VPC would add interface endpoints or a NAT gateway without protecting anything.';
 
 /** The IAM5 findings for the wildcard resources among `resourceArns`, on the policy that holds them. */
 export function acknowledgePathWildcards(policy: IConstruct, resourceArns: string[]): void {
   acknowledgeWildcardResources(policy, resourceArns, PATH_WILDCARD_REASON);
+}
+
+/** The IAM5 findings of the reconciler's own statements: the path, DescribeParameters and the account's keys. */
+export function acknowledgeReconcilerWildcards(policy: IConstruct, statements: iam.PolicyStatement[]): void {
+  const isKms = (statement: iam.PolicyStatement) => statement.actions.every((action) => action.startsWith('kms:'));
+  acknowledgeWildcardResources(policy, statements.filter((s) => !isKms(s)).flatMap((s) => s.resources), PATH_WILDCARD_REASON);
+  acknowledgeWildcardResources(policy, statements.filter(isKms).flatMap((s) => s.resources), KEY_WILDCARD_REASON);
 }
 
 /** Lambda rules that do not apply to a custom-resource handler calling AWS APIs only. */

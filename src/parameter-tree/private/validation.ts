@@ -61,8 +61,12 @@ export function validateTreePath(path: string, property = 'path'): void {
 /** Characters of a tree id: those of a stack name, plus what Parameter Store tag values allow. */
 const TREE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 
-/** `treeId`: a tag-safe name, and with the path it must fit Parameter Store's tag value limit. */
-export function validateTreeId(treeId: string, path: string, property = 'treeId'): void {
+/**
+ * `treeId`: a tag-safe name, and with the path it must fit Parameter Store's tag value limit.
+ * `fromStackName` when the user left it unset and the stack name stands in, so the message says so.
+ */
+export function validateTreeId(treeId: string, path: string, fromStackName = false): void {
+  const property = 'treeId';
   requireString(treeId, property);
   if (Token.isUnresolved(treeId)) return;
   if (!TREE_ID_PATTERN.test(treeId)) {
@@ -71,7 +75,9 @@ export function validateTreeId(treeId: string, path: string, property = 'treeId'
   if (Token.isUnresolved(path)) return;
   const owner = ownerOf(treeId, path);
   if (owner.length > MAX_OWNER_LENGTH) {
-    throw new Error(`\`${property}\` and \`path\` make the owner tag '${owner}', ${owner.length} characters; Parameter Store allows ${MAX_OWNER_LENGTH}. Use a shorter tree id or path.`);
+    const source = fromStackName ? `The stack name (the default \`${property}\`)` : `\`${property}\``;
+    throw new Error(`${source} and \`path\` make the owner tag '${owner}', ${owner.length} characters; Parameter Store allows ${MAX_OWNER_LENGTH}. ` +
+      `Set a shorter \`${property}\` or use a shorter path.`);
   }
 }
 
