@@ -19,7 +19,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { createTreeHandler } from '../../lambda-handlers/parameter-tree/tree-handler';
 import { ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
 import { OWNER_TAG, TREE_RESOURCE_TYPE, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
-import { context, createEvent, deleteEvent, ResponseCollector, STACK_ID, uniquePath, updateEvent } from '../lambda-handlers/parameter-tree/harness';
+import { context, createEvent, deleteEvent, ResponseCollector, STACK_ID, StackStandIn, uniquePath, updateEvent } from '../lambda-handlers/parameter-tree/harness';
 import { IamAudit } from '../support/iam-audit';
 import { PolicyDocument, resolveTemplateValue } from '../support/policy-evaluator';
 import { describeWithServices } from '../support/services';
@@ -55,8 +55,8 @@ function auditOf(policy: PolicyDocument): IamAudit {
 }
 
 /** The handler, its calls audited (one at a time, so that each call's context is read before the next write). */
-function handlerFor(audit: IamAudit) {
-  return createTreeHandler({ ssm: audit.ssmClient(), kms: audit.kmsClient(), sleep: async () => {}, concurrency: 1 });
+function handlerFor(audit: IamAudit, stacks = new StackStandIn()) {
+  return createTreeHandler({ ssm: audit.ssmClient(), kms: audit.kmsClient(), stacks: stacks.source, sleep: async () => {}, concurrency: 1 });
 }
 
 describeWithServices(['moto'], 'the reconciler policy allows every call the handler makes (handler against moto_server, IAM by the stand-in)', () => {
@@ -102,14 +102,18 @@ describeWithServices(['moto'], 'the reconciler policy allows every call the hand
     expect(after.policy).toEqual(before.policy);
     expect(before.properties.Owner).toBe(`AuditTree@${path}`);
     const audit = auditOf(before.policy);
-    const handler = handlerFor(audit);
+    // CloudFormation's cleanup and stack states, which moto cannot hold (the CloudFormation calls are the stand-in's)
+    const stacks = new StackStandIn();
+    const handler = handlerFor(audit, stacks);
 
     // WHEN CloudFormation creates, updates and deletes it (the Delete of the old generation, then of the tree)
     await handler(createEvent(collector.responseUrl, before.properties), context);
     const created = collector.last();
     await handler(updateEvent(collector.responseUrl, created.PhysicalResourceId, after.properties, before.properties), context);
     const updated = collector.last();
+    stacks.cleanupAfterUpdate(updated.PhysicalResourceId);
     await handler(deleteEvent(collector.responseUrl, created.PhysicalResourceId, before.properties), context);
+    stacks.deleting(updated.PhysicalResourceId);
     await handler(deleteEvent(collector.responseUrl, updated.PhysicalResourceId, after.properties), context);
     const deleted = collector.last();
 

@@ -118,9 +118,10 @@ export function reconcilerStatements(tree: ReconciledTree): iam.PolicyStatement[
       conditions: throughParameterStoreForThePath,
     }),
     new iam.PolicyStatement({
-      // The Delete tells a cleanup after success, a rollback and a deletion apart by the stack's status.
+      // The Delete tells a cleanup after success, a rollback and a deletion apart by the stack's
+      // status and the live generation, and finds a renamed tree among the stack's resources.
       sid: 'ReadTheOwnStack',
-      actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource'],
+      actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource', 'cloudformation:ListStackResources'],
       resources: [stack.stackId],
     }),
   ];
