@@ -349,8 +349,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     this.encryptionKey = this.key;
     this.tags = new TagManager(TagType.KEY_VALUE, TREE_RESOURCE_TYPE);
 
-    // The legacy owner names the custom resource's logical id, a token until synthesis.
-    const legacyOwner = Lazy.string({ produce: () => `${Stack.of(this).stackName}/${this.resource.logicalId}` });
+    const legacyOwner = `${Stack.of(this).stackName}/${this.legacyResourceLogicalId()}`;
     this.reconciler = new TreeReconciler(this, 'Reconciler', {
       path: this.path,
       pathArn: this.pathArn,
@@ -375,7 +374,11 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       Tags: Lazy.any({ produce: () => this.renderTreeTags() }) as unknown as TagSpec[],
       Parameters: Lazy.any({ produce: () => this.renderParameters() }) as unknown as ParameterSpec[],
     };
-    this.resource = new CfnResource(this, 'Resource', { type: TREE_RESOURCE_TYPE, properties });
+    // Not 'Resource' as in earlier versions: CloudFormation refuses to change a custom resource's
+    // ServiceToken, and each tree now has a reconciler of its own. A new logical id makes the
+    // upgrade a Create of this resource (which takes the parameters over from the legacy owner)
+    // and a Delete of the old one (which finds nothing left under its owner).
+    this.resource = new CfnResource(this, 'Default', { type: TREE_RESOURCE_TYPE, properties });
     // Parameters written by earlier versions carry `<stack name>/<logical id>`: the tree takes them over.
     this.resource.addPropertyOverride('LegacyOwner', legacyOwner);
     // The reconciler may only run once it holds this tree's permissions.
@@ -388,6 +391,17 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     // Tags reach the tree through aspects, so they are only known at synthesis.
     this.node.addValidation({ validate: () => this.tagProblems() });
     this.node.addValidation({ validate: () => collisionProblems(this._placement(), treesOfApp(this).map((tree) => tree._placement())) });
+  }
+
+  /**
+   * The logical id earlier versions gave the tree's custom resource (id 'Resource'), which their
+   * owner tag names. CDK's own allocation computes it, from a stand-in removed at once.
+   */
+  private legacyResourceLogicalId(): string {
+    const standIn = new CfnResource(this, 'Resource', { type: TREE_RESOURCE_TYPE });
+    const logicalId = Stack.of(this).resolve(standIn.logicalId) as string;
+    this.node.tryRemoveChild('Resource');
+    return logicalId;
   }
 
   /**

@@ -158,6 +158,25 @@ describe('SecureParameterTree custom resource', () => {
     expect([old.LegacyOwner, renamed.LegacyOwner]).toEqual([expect.stringMatching(/^ConfigStack\/Config/), expect.stringMatching(/^ConfigStack\/Settings/)]);
   });
 
+  test('the legacy owner names the logical id earlier versions gave the custom resource, which the new one does not reuse', () => {
+    // GIVEN the stack and tree of the integration test, whose template from before per-tree
+    // reconcilers named the custom resource Config57D1D894
+    const stack = new Stack(new App(), 'SecureConfigInteg');
+    const tree = new SecureParameterTree(stack, 'Config', { path: '/app' });
+
+    // WHEN
+    const template = Template.fromStack(stack);
+
+    // THEN the parameters tagged by that version are recognised, and CloudFormation sees a new
+    // resource (it refuses a changed ServiceToken on the old one)
+    const [[logicalId, resource]] = Object.entries(template.findResources(TREE_RESOURCE_TYPE));
+    expect(resource.Properties.LegacyOwner).toBe('SecureConfigInteg/Config57D1D894');
+    expect(logicalId).not.toBe('Config57D1D894');
+    expect(Object.keys(template.toJSON().Resources)).not.toContain('Config57D1D894');
+    expect(tree.node.defaultChild).toBeDefined();
+    expect(tree.node.tryFindChild('Resource')).toBeUndefined();
+  });
+
   test('tells the reconciler the account\'s throughput setting only when it is the higher one', () => {
     // GIVEN
     const unset = newStack();
@@ -358,7 +377,8 @@ describe('SecureParameterTree reconciler', () => {
     // THEN
     const template = Template.fromStack(stack);
     const treeKey = keyLogicalId(template, '/ecommerce/prod');
-    const legacyOwner = `ConfigStack/${Object.keys(template.findResources(TREE_RESOURCE_TYPE))[0]}`;
+    // What earlier versions named the tree's custom resource (id 'Resource'), and tagged its parameters with
+    const legacyOwner = 'ConfigStack/Config57D1D894';
     const owners = ['ConfigStack@/ecommerce/prod', legacyOwner];
     const below = ssmArn('/ecommerce/prod/*');
     const throughParameterStore = { StringEquals: { 'kms:ViaService': ssmViaService }, StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': below } };
@@ -416,7 +436,7 @@ describe('SecureParameterTree reconciler', () => {
       {
         Sid: 'ReadTheOwnStack',
         Effect: 'Allow',
-        Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource'],
+        Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource', 'cloudformation:ListStackResources'],
         Resource: { Ref: 'AWS::StackId' },
       },
     ]);
@@ -431,7 +451,8 @@ describe('SecureParameterTree reconciler', () => {
 
     // THEN
     const template = Template.fromStack(stack);
-    const legacyOwner = `ConfigStack/${Object.keys(template.findResources(TREE_RESOURCE_TYPE))[0]}`;
+    // What earlier versions named the tree's custom resource (id 'Resource'), and tagged its parameters with
+    const legacyOwner = 'ConfigStack/Config57D1D894';
     expect(treeResource(template).Properties).toMatchObject({ Owner: 'OldStack@/app', LegacyOwner: legacyOwner });
     const statements: any[] = reconcilerPolicyOf(template, '/app').Properties.PolicyDocument.Statement;
     const owned = statements.find((s) => s.Sid === 'ManageOwnedParameters');
