@@ -59,6 +59,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     '@aws-sdk/client-ssm@^3',
     '@aws-sdk/client-kms@^3',
+    '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-secrets-manager@^3',
     'aws-sdk-client-mock@^4',
     'pg@^8',

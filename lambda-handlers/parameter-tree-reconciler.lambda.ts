@@ -3,6 +3,7 @@
  * directly (it is the ServiceToken), so it answers the pre-signed ResponseURL itself.
  */
 import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createTreeHandler } from './parameter-tree/tree-handler';
 import { realSleep } from './shared/retry';
@@ -17,5 +18,7 @@ const clientSettings = { maxAttempts: 1, requestHandler: { connectionTimeout: 5_
 export const handler = createTreeHandler({
   ssm: new SSMClient(clientSettings),
   kms: new KMSClient(clientSettings),
+  // The SDK's own retries: the manifest is read once per event, unpaced.
+  s3: new S3Client({ requestHandler: clientSettings.requestHandler }),
   sleep: realSleep,
 });

@@ -8,6 +8,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { deleteGeneration } from './delete-generation';
 import { reconcileTree } from './executor';
 import { generationOf, physicalIdOf } from './hashing';
+import { ManifestReader, withManifestLoaded } from './manifest';
 import { ParameterStore } from './parameter-store';
 import { ownerFrom, parseThroughput, parseTreeProperties } from './properties';
 import {
@@ -16,12 +17,13 @@ import {
   ParameterKind,
   ParameterStoreThroughputName,
   TreeResourceProperties,
+  TreeTemplateProperties,
 } from '../../src/parameter-tree/private/contract';
 import { CustomResourceEvent } from '../shared/cfn-response';
 import { CustomResourceResult } from '../shared/custom-resource';
 import { PacedCalls } from '../shared/paced-calls';
 import { Redactor } from '../shared/redaction';
-import { Sleep } from '../shared/retry';
+import { describeError, Sleep } from '../shared/retry';
 
 export interface ReconcilerDeps {
   readonly ssm: SSMClient;
@@ -36,6 +38,8 @@ export interface ReconcilerDeps {
   readonly quotas?: Partial<Record<PacedSsmAction, number>>;
   /** Attempts for transient errors other than throttling. @default DEFAULT_TRANSIENT_ATTEMPTS */
   readonly transientAttempts?: number;
+  /** Reads the tree's manifest; needed for properties that point at one. */
+  readonly manifests?: ManifestReader;
 }
 
 /** Limiters start this far under the quota, leaving room for other callers and clock skew. */
@@ -54,7 +58,7 @@ export function pacedSsmCalls(throughput: ParameterStoreThroughputName, deps: Re
   });
 }
 
-export type TreeEvent = CustomResourceEvent<TreeResourceProperties>;
+export type TreeEvent = CustomResourceEvent<TreeTemplateProperties>;
 
 /** Handles one CloudFormation event. Throws with a message naming what failed. */
 export async function handleTreeEvent(event: TreeEvent, deps: ReconcilerDeps): Promise<CustomResourceResult> {
@@ -67,9 +71,9 @@ export async function handleTreeEvent(event: TreeEvent, deps: ReconcilerDeps): P
     });
   }
 
-  const props = parseTreeProperties(event.ResourceProperties);
+  const props = parseTreeProperties(await withManifestLoaded(event.ResourceProperties, deps.manifests));
   registerLiteralSecrets(props, deps.redactor);
-  const oldProps = event.RequestType === 'Update' ? tryParse(event.OldResourceProperties) : undefined;
+  const oldProps = event.RequestType === 'Update' ? await tryReadOld(event.OldResourceProperties, deps) : undefined;
   const kmsCalls = new PacedCalls<'Decrypt'>({ startRates: {}, signal: deps.signal, sleep: deps.sleep, transientAttempts: deps.transientAttempts });
   const decrypt = (ciphertext: string, keyArn: string) => decryptWithKms(deps.kms, ciphertext, keyArn, kmsCalls, deps.redactor);
   const deployedPhysicalId = event.RequestType === 'Update' ? event.PhysicalResourceId : undefined;
@@ -93,10 +97,10 @@ async function withStore<T>(throughput: ParameterStoreThroughputName, deps: Reco
  * one would have: the Delete CloudFormation sends next then removes exactly what that Create
  * managed to write (tagged with this owner and generation), and only under 'destroy'.
  */
-export function physicalIdOnFailure(event: TreeEvent): string {
+export async function physicalIdOnFailure(event: TreeEvent, manifests?: ManifestReader): Promise<string> {
   if (event.RequestType !== 'Create') return event.PhysicalResourceId;
   try {
-    const props = parseTreeProperties(event.ResourceProperties);
+    const props = parseTreeProperties(await withManifestLoaded(event.ResourceProperties, manifests));
     return physicalIdOf(props.Path, generationOf(props.Parameters.map((p) => p.Name)));
   } catch {
     // Nothing was written with invalid properties; an id no Delete can match.
@@ -104,9 +108,21 @@ export function physicalIdOnFailure(event: TreeEvent): string {
   }
 }
 
-function tryParse(raw: unknown): TreeResourceProperties | undefined {
+/**
+ * The properties CloudFormation had deployed, or undefined when they cannot be read: they only
+ * spare work (the plan then reads what it would have known), so an old manifest that is gone
+ * (an asset clean-up) or altered does not fail the Update.
+ */
+async function tryReadOld(raw: unknown, deps: ReconcilerDeps): Promise<TreeResourceProperties | undefined> {
+  let loaded: unknown;
   try {
-    return parseTreeProperties(raw);
+    loaded = await withManifestLoaded(raw, deps.manifests);
+  } catch (error) {
+    deps.log(`the previous properties are not used: ${describeError(error)}`);
+    return undefined;
+  }
+  try {
+    return parseTreeProperties(loaded);
   } catch {
     return undefined;
   }

@@ -1,5 +1,7 @@
 import {
   Annotations,
+  AspectPriority,
+  Aspects,
   ArnFormat,
   CfnResource,
   IResource,
@@ -20,7 +22,7 @@ import { Construct } from 'constructs';
 import { ParameterStoreThroughput } from './parameter-store-throughput';
 import { ParameterTier, ParameterValue } from './parameter-value';
 import { grantThroughSharedReadPolicy } from '../private/identity-policy';
-import { acknowledgePathWildcards } from './private/acknowledgements';
+import { acknowledgeManifestKeyWildcard, acknowledgePathWildcards } from './private/acknowledgements';
 import { collisionProblems, PlacedTree } from './private/collisions';
 import {
   ownerOf,
@@ -29,9 +31,11 @@ import {
   ParameterTierName,
   TagSpec,
   TREE_RESOURCE_TYPE,
-  TreeResourceProperties,
+  TreeTemplateProperties,
 } from './private/contract';
 import { isSecureKind, ParameterDefinition } from './private/definition';
+import { manifestAsset, renderManifest, RenderedManifest } from './private/manifest';
+import { manifestReadStatements } from './private/manifest-access';
 import { readStatements } from '../private/read-access';
 import { ssmServiceName } from '../private/service-names';
 import { ReconcilerProvider } from './private/reconciler-provider';
@@ -314,6 +318,8 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   /** The value of the owner tag on every parameter this tree owns. */
   private readonly owner: string;
   private readonly resource: CfnResource;
+  /** Written once, when the app synthesizes: every parameter is known by then. */
+  private manifest?: RenderedManifest & { readonly bucket: string; readonly key: string };
 
   constructor(scope: Construct, id: string, props: SecureParameterTreeProps) {
     super(scope, id);
@@ -347,7 +353,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     provider.attachTreePolicy(this.reconcilerPolicy);
     acknowledgePathWildcards(this.reconcilerPolicy, reconcilerStatements.flatMap((statement) => statement.resources));
 
-    const properties: TreeResourceProperties & { ServiceToken: string } = {
+    const properties: TreeTemplateProperties & { ServiceToken: string } = {
       ServiceToken: provider.serviceToken,
       Path: this.path,
       KeyArn: this.key.keyArn,
@@ -361,7 +367,9 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       ...(props.parameterStoreThroughput === ParameterStoreThroughput.HIGHER ? { Throughput: 'higher' as const } : {}),
       // Lazy: parameters and tags may be added after construction, tags by aspects.
       Tags: Lazy.any({ produce: () => this.renderTreeTags() }) as unknown as TagSpec[],
-      Parameters: Lazy.any({ produce: () => this.renderParameters() }) as unknown as ParameterSpec[],
+      // The specs are in the manifest asset; the properties point at it.
+      Manifest: Lazy.any({ produce: () => this.writtenManifest().pointer }) as unknown as TreeTemplateProperties['Manifest'],
+      ManifestMarkers: Lazy.any({ produce: () => this.writtenManifest().markers }) as unknown as Record<string, string>,
     };
     this.resource = new CfnResource(this, 'Resource', { type: TREE_RESOURCE_TYPE, properties });
     // Parameters written by earlier versions carry `<stack name>/<logical id>`: the tree takes them over.
@@ -372,6 +380,9 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     for (const [relativeName, value] of Object.entries(requireObject(props.parameters ?? {}, 'parameters'))) {
       this.addParameter(relativeName, value as ParameterValue);
     }
+    // Before the default-priority aspects (compliance packs among them), which must see the
+    // reconciler's permission to read the manifest; after the mutating ones, which may add tags.
+    Aspects.of(this).add({ visit: (node) => { if (node === this) this.writeManifest(); } }, { priority: AspectPriority.MUTATING + 1 });
     this.node.addValidation({ validate: () => this.validateGrantedSubtrees() });
     // Tags reach the tree through aspects, so they are only known at synthesis.
     this.node.addValidation({ validate: () => this.tagProblems() });
@@ -396,6 +407,9 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
    */
   public addParameter(relativeName: string, value: ParameterValue): void {
     const fullName = this.parameterName(relativeName);
+    if (this.manifest) {
+      throw new Error(`parameters must be added before the app synthesizes, got: '${relativeName}' added to '${this.path}' after its manifest was written`);
+    }
     if (!(value instanceof ParameterValue)) {
       throw new Error(`the value of '${relativeName}' must be a ParameterValue (ParameterValue.string(...), generatedSecret(...), ...), got: ${describeReceived(value)}`);
     }
@@ -523,6 +537,25 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       resources: [keyArn],
       conditions: { Null: { 'kms:EncryptionContextKeys': 'true' } },
     }));
+  }
+
+  /** Renders the specs into the manifest asset, and lets the reconciler read that object only. */
+  private writeManifest(): void {
+    if (this.manifest) return;
+    const rendered = renderManifest(this.renderParameters());
+    const asset = manifestAsset(this, 'Manifest', rendered);
+    this.manifest = { ...rendered, bucket: asset.s3BucketName, key: asset.s3ObjectKey };
+    const statements = manifestReadStatements(this, asset);
+    this.reconcilerPolicy.addStatements(...statements);
+    acknowledgeManifestKeyWildcard(this.reconcilerPolicy, statements.flatMap((statement) => statement.resources));
+  }
+
+  private writtenManifest(): { pointer: TreeTemplateProperties['Manifest']; markers?: Record<string, string> } {
+    if (!this.manifest) {
+      throw new Error(`the manifest of the tree '${this.path}' is written when the app synthesizes (app.synth()); its properties cannot be rendered before`);
+    }
+    const { bucket, key, sha256, markers } = this.manifest;
+    return { pointer: { Bucket: bucket, Key: key, Sha256: sha256 }, markers: Object.keys(markers).length > 0 ? markers : undefined };
   }
 
   private renderTreeTags(): TagSpec[] {

@@ -15,7 +15,7 @@ const HANDLER_DIRS = ['lambda-handlers/parameter-tree', 'lambda-handlers/shared'
 const ROOT = path.join(__dirname, '..', '..');
 
 /** `<service>:<Action>` for every `<Action>Command` the handler imports from the given SDK client. */
-function handlerActions(client: '@aws-sdk/client-ssm' | '@aws-sdk/client-kms', service: string): string[] {
+function handlerActions(client: '@aws-sdk/client-ssm' | '@aws-sdk/client-kms' | '@aws-sdk/client-s3', service: string): string[] {
   const files = HANDLER_DIRS.flatMap((dir) => fs.readdirSync(path.join(ROOT, dir)).map((file) => path.join(ROOT, dir, file)))
     .concat(path.join(ROOT, 'lambda-handlers', 'parameter-tree-reconciler.lambda.ts'));
   const actions = new Set<string>();
@@ -66,11 +66,25 @@ describe('the reconciler policy allows what the handler calls, and nothing more'
     });
 
     // WHEN
-    const direct = reconcilerStatements(stack).filter((s) => actionsOf(s).includes('kms:Decrypt') && actionsOf(s).length === 1);
+    const direct = reconcilerStatements(stack).filter((s) => actionsOf(s).includes('kms:Decrypt') && actionsOf(s).length === 1)
+      .filter((s) => !JSON.stringify(s.Condition).includes('kms:EncryptionContext:aws:s3:arn'));
 
     // THEN Parameter Store's ciphertext, which always has the parameter's ARN as context, is out of reach
     expect(handlerActions('@aws-sdk/client-kms', 'kms')).toEqual(['kms:Decrypt']);
     expect(direct).toHaveLength(1);
     expect(direct[0].Condition).toEqual({ Null: { 'kms:EncryptionContextKeys': 'true' } });
+  });
+
+  test('its S3 actions are exactly the S3 commands the handler sends: reading the manifest object', () => {
+    // GIVEN
+    const stack = newStack();
+    new SecureParameterTree(stack, 'Config', { path: '/app', parameters: { x: ParameterValue.generatedSecret() } });
+
+    // WHEN
+    const allowed = reconcilerStatements(stack).flatMap(actionsOf).filter((action) => action.startsWith('s3:'));
+
+    // THEN
+    expect(handlerActions('@aws-sdk/client-s3', 's3')).toEqual(['s3:GetObject']);
+    expect(allowed).toEqual(['s3:GetObject']);
   });
 });

@@ -10,6 +10,10 @@ const PATH_WILDCARD_REASON =
   "'<path>/*' is the tree's own hierarchy (never '<path>*', which would match sibling paths); "
   + "ssm:DescribeParameters accepts no resource but '*'.";
 
+const MANIFEST_KEY_WILDCARD_REASON =
+  "The asset bucket's key is chosen by the bootstrap stack, not known at synthesis: 'key/*' is narrowed to "
+  + 'decryption through S3 (kms:ViaService) of the tree manifest object only (kms:EncryptionContext:aws:s3:arn).';
+
 const DEAD_LETTER_REASON =
   'CloudFormation invokes the reconciler asynchronously. The reconciler reports every outcome, failures included, '
   + "to CloudFormation's response URL before its deadline, and Lambda retries an invocation that crashed; "
@@ -26,6 +30,11 @@ const OUTSIDE_VPC_REASON =
 /** The IAM5 findings for the wildcard resources among `resourceArns`, on the policy that holds them. */
 export function acknowledgePathWildcards(policy: IConstruct, resourceArns: string[]): void {
   acknowledgeWildcardResources(policy, resourceArns, PATH_WILDCARD_REASON);
+}
+
+/** The IAM5 finding for the key wildcard of the manifest read grant. */
+export function acknowledgeManifestKeyWildcard(policy: IConstruct, resourceArns: string[]): void {
+  acknowledgeWildcardResources(policy, resourceArns, MANIFEST_KEY_WILDCARD_REASON);
 }
 
 /** Lambda rules that do not apply to a custom-resource handler calling AWS APIs only. */
