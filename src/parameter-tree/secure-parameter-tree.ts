@@ -28,6 +28,7 @@ import {
   ownerOf,
   ParameterKind,
   ParameterSpec,
+  ParameterStoreThroughputName,
   ParameterTierName,
   TagSpec,
   TREE_RESOURCE_TYPE,
@@ -36,6 +37,7 @@ import {
 import { isSecureKind, ParameterDefinition } from './private/definition';
 import { manifestAsset, renderManifest, RenderedManifest } from './private/manifest';
 import { manifestReadStatements } from './private/manifest-access';
+import { accountLimitProblems, deploymentTimeProblem, deploymentTimeWarning, TreeScale } from './private/scale';
 import { readStatements } from '../private/read-access';
 import { ssmServiceName } from '../private/service-names';
 import { ReconcilerProvider } from './private/reconciler-provider';
@@ -308,6 +310,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   /** Same as `encryptionKey`, which a tree built in this app always has. */
   private readonly key: kms.IKey;
   private readonly tier: ParameterTierName;
+  private readonly throughput: ParameterStoreThroughputName;
   private readonly defaultDescription?: string;
   private readonly defaultKeyAlias?: string;
   private readonly parameters = new Map<string, ParameterDefinition>();
@@ -338,6 +341,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     this.path = props.path;
     this.owner = ownerOf(treeId, this.path);
     this.tier = validateTier(props.tier ?? ParameterTier.STANDARD, 'tier');
+    this.throughput = props.parameterStoreThroughput === ParameterStoreThroughput.HIGHER ? 'higher' : 'default';
     this.defaultDescription = props.description;
     this.defaultKeyAlias = props.encryptionKey ? undefined : keyAliasFor(this.path);
     this.key = props.encryptionKey ?? this.createDefaultKey();
@@ -364,7 +368,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       ...(props.retainRemovedParameters ? { RetainRemovedParameters: 'true' as const } : {}),
       // Written only when not the default, so that templates of trees that leave it unset are
       // unchanged and their next deployment sends no Update for it.
-      ...(props.parameterStoreThroughput === ParameterStoreThroughput.HIGHER ? { Throughput: 'higher' as const } : {}),
+      ...(this.throughput === 'higher' ? { Throughput: 'higher' as const } : {}),
       // Lazy: parameters and tags may be added after construction, tags by aspects.
       Tags: Lazy.any({ produce: () => this.renderTreeTags() }) as unknown as TagSpec[],
       // The specs are in the manifest asset; the properties point at it.
@@ -387,6 +391,12 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     // Tags reach the tree through aspects, so they are only known at synthesis.
     this.node.addValidation({ validate: () => this.tagProblems() });
     this.node.addValidation({ validate: () => collisionProblems(this._placement(), treesOfApp(this).map((tree) => tree._placement())) });
+    this.node.addValidation({
+      validate: () => [
+        ...accountLimitProblems(this._scale(), treesOfApp(this).map((tree) => tree._scale())),
+        deploymentTimeProblem(this._scale()),
+      ].filter((problem): problem is string => problem !== undefined),
+    });
   }
 
   /**
@@ -397,6 +407,21 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   public _placement(): PlacedTree {
     const stack = Stack.of(this);
     return { nodePath: this.node.path, path: this.path, environment: `${stack.account}/${stack.region}`, defaultKeyAlias: this.defaultKeyAlias };
+  }
+
+  /**
+   * How many parameters the tree holds, by tier, and what its first deployment writes.
+   *
+   * @internal
+   */
+  public _scale(): TreeScale {
+    const tiers: Record<ParameterTierName, number> = { 'Standard': 0, 'Advanced': 0, 'Intelligent-Tiering': 0 };
+    let labelled = 0;
+    for (const definition of this.parameters.values()) {
+      tiers[definition.tier ?? this.tier] += 1;
+      if (isSecureKind(definition.kind) && definition.kind !== ParameterKind.PLACEHOLDER) labelled += 1;
+    }
+    return { ...this._placement(), throughput: this.throughput, tiers, labelled };
   }
 
   /**
@@ -542,6 +567,8 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   /** Renders the specs into the manifest asset, and lets the reconciler read that object only. */
   private writeManifest(): void {
     if (this.manifest) return;
+    const slow = deploymentTimeWarning(this._scale());
+    if (slow) Annotations.of(this).addWarningV2('cdk-secure-config:longFirstDeployment', slow);
     const rendered = renderManifest(this.renderParameters());
     const asset = manifestAsset(this, 'Manifest', rendered);
     this.manifest = { ...rendered, bucket: asset.s3BucketName, key: asset.s3ObjectKey };
