@@ -170,7 +170,7 @@ project.addTask('integ:update', {
 });
 
 const bench = project.addTask('bench', {
-  description: 'Prints the benchmark table (synth cost, reconciler, bundles, rotation, grants)',
+  description: 'Prints the benchmark table (synth cost, reconciler, bundles, rotation, grants, throttled, scale)',
 });
 bench.spawn(project.tasks.tryFind('bundle')!);
 bench.exec('ts-node --transpile-only --project test/tsconfig.json bench/run.ts', { receiveArgs: true });
