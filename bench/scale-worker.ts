@@ -88,7 +88,10 @@ function main(): void {
     manifestBytes: Buffer.byteLength(changed.manifest),
     updateEventBytes: updateEventBytes(treeOf(deployed.template), treeOf(changed.template)),
     inlineTemplateBytes: bytes(inlineTemplate(changed.template, changed.manifest)),
-    inlineUpdateEventBytes: updateEventBytes(inlined(treeOf(deployed.template), deployed.manifest), inlined(treeOf(changed.template), changed.manifest)),
+    inlineUpdateEventBytes: updateEventBytes(
+      inlined(treeOf(deployed.template), deployed.manifest),
+      inlined(treeOf(changed.template), changed.manifest),
+    ),
   })}\n`);
 }
 
