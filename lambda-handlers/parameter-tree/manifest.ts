@@ -19,8 +19,11 @@ export function s3ManifestReader(s3: S3Client): ManifestReader {
       const result = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       return await result.Body!.transformToByteArray();
     } catch (error) {
-      if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-      throw new Error(`could not read the tree's manifest s3://${bucket}/${key}: ${describeError(error)}`);
+      const name = (error as { name?: string }).name;
+      if (name === 'NoSuchKey') return undefined;
+      // S3 answers a missing object with 403 to a reader that may not list the bucket, as this one.
+      const hint = name === 'AccessDenied' ? ' (S3 says so too when the object does not exist: the reconciler may read that object only, not list the bucket)' : '';
+      throw new Error(`could not read the tree's manifest s3://${bucket}/${key}: ${describeError(error)}${hint}`);
     }
   };
 }

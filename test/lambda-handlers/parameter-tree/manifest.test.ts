@@ -168,6 +168,14 @@ describeWithServices(['moto'], 'parameter tree manifest in S3 (moto_server)', ()
     expect(response.Reason).toContain('deploy the app again so that it is uploaded again. Nothing was written');
   });
 
+  test('a 403 from S3 says that a missing object looks the same to this reader', async () => {
+    // moto_server does not enforce IAM: a client answering as S3 answers a reader without s3:ListBucket stands in.
+    const denied = { send: async () => { throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }); } } as unknown as S3Client;
+
+    await expect(s3ManifestReader(denied)(BUCKET, 'gone.json')).rejects.toThrow(
+      `could not read the tree's manifest s3://${BUCKET}/gone.json: AccessDenied: Access Denied (S3 says so too when the object does not exist`);
+  });
+
   test('a Create that fails after reading the manifest reports the generation of its names, for the Delete that follows', async () => {
     // GIVEN a valid manifest with a ciphertext KMS refuses
     const path = uniquePath('manifest-failed-create');
