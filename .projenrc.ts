@@ -60,6 +60,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-ssm@^3',
     '@aws-sdk/client-kms@^3',
     '@aws-sdk/client-cloudformation@^3',
+    '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-secrets-manager@^3',
     'aws-sdk-client-mock@^4',
     'pg@^8',
@@ -170,7 +171,7 @@ project.addTask('integ:update', {
 });
 
 const bench = project.addTask('bench', {
-  description: 'Prints the benchmark table (synth cost, reconciler, bundles, rotation, grants)',
+  description: 'Prints the benchmark table (synth cost, reconciler, bundles, rotation, grants, throttled, scale)',
 });
 bench.spawn(project.tasks.tryFind('bundle')!);
 bench.exec('ts-node --transpile-only --project test/tsconfig.json bench/run.ts', { receiveArgs: true });

@@ -1,3 +1,6 @@
+import { Stack } from 'aws-cdk-lib';
+import { ParameterValue, SecureParameterTree } from '../src/parameter-tree';
+
 /**
  * A realistic mix of parameters for a tree of `count` entries: about 60% Strings (hosts, ports,
  * URLs, feature settings), 15% StringLists and 25% SecureStrings, spread over service folders.
@@ -24,4 +27,20 @@ export function parameterMix(count: number): MixEntry[] {
     });
   }
   return entries;
+}
+
+/**
+ * A tree of `count` parameters of the mix. `revision` goes into the first String's value, so two
+ * revisions are the same tree with one value changed (an Update).
+ */
+export function mixedTree(stack: Stack, count: number, revision = 0): SecureParameterTree {
+  const parameters: Record<string, ParameterValue> = {};
+  parameterMix(count).forEach((entry, index) => {
+    parameters[entry.name] = entry.kind === 'String'
+      ? ParameterValue.string(index === 0 && revision > 0 ? `${entry.value}?revision=${revision}` : entry.value)
+      : entry.kind === 'StringList'
+        ? ParameterValue.stringList(entry.items)
+        : ParameterValue.generatedSecret({ length: 32 });
+  });
+  return new SecureParameterTree(stack, 'Config', { path: '/bench/prod', parameters });
 }

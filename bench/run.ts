@@ -13,6 +13,7 @@ import { bundleRows } from './bundles';
 import { grantRows } from './grants';
 import { reconcilerRows } from './reconciler';
 import { rotationRows } from './rotation';
+import { scaleRows } from './scale';
 import { BenchRow, renderTable } from './stats';
 import { synthCostRows } from './synth-cost';
 import { throttledRows } from './throttled';
@@ -46,10 +47,11 @@ const SECTIONS: Record<string, Section> = {
   4: (o) => rotationRows(o.runs),
   5: () => grantRows([1, 10, 50]),
   6: () => throttledRows(),
+  7: (o) => scaleRows([1_000, 10_000], o.runs),
 };
 
 const SECTION_NAMES: Record<string, string> = {
-  synth: '1', reconciler: '2', bundles: '3', rotation: '4', grants: '5', throttled: '6',
+  synth: '1', reconciler: '2', bundles: '3', rotation: '4', grants: '5', throttled: '6', scale: '7',
 };
 
 function machine(): string {

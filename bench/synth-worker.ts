@@ -11,26 +11,17 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { parameterMix } from './parameter-mix';
-import { ParameterValue, SecureParameterTree } from '../src/parameter-tree';
+import { mixedTree, parameterMix } from './parameter-mix';
 
 type Kind = 'tree' | 'baseline' | 'empty';
 
 function build(stack: Stack, kind: Kind, count: number): void {
   if (kind === 'empty') return;
-  const mix = parameterMix(count);
   if (kind === 'tree') {
-    const parameters: Record<string, ParameterValue> = {};
-    for (const entry of mix) {
-      parameters[entry.name] = entry.kind === 'String'
-        ? ParameterValue.string(entry.value)
-        : entry.kind === 'StringList'
-          ? ParameterValue.stringList(entry.items)
-          : ParameterValue.generatedSecret({ length: 32 });
-    }
-    new SecureParameterTree(stack, 'Config', { path: '/bench/prod', parameters });
+    mixedTree(stack, count);
     return;
   }
+  const mix = parameterMix(count);
   // CloudFormation cannot create SecureStrings: the baseline writes them as Strings, which is
   // what users of ssm.StringParameter end up doing (or leaving the value out of the stack).
   mix.forEach((entry, index) => {

@@ -4,6 +4,7 @@
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { cloudFormationStacks } from './parameter-tree/stack-view';
 import { createTreeHandler } from './parameter-tree/tree-handler';
@@ -20,5 +21,7 @@ export const handler = createTreeHandler({
   ssm: new SSMClient(clientSettings),
   kms: new KMSClient(clientSettings),
   stacks: cloudFormationStacks(new CloudFormationClient(clientSettings)),
+  // The SDK's own retries: the manifest is read once per event, unpaced.
+  s3: new S3Client({ requestHandler: clientSettings.requestHandler }),
   sleep: realSleep,
 });

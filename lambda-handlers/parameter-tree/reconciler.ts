@@ -8,6 +8,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { deleteGeneration } from './delete-generation';
 import { reconcileTree } from './executor';
 import { generationOf, physicalIdOf } from './hashing';
+import { ManifestReader, withManifestLoaded } from './manifest';
 import { ParameterStore } from './parameter-store';
 import { ownerFrom, parseThroughput, parseTreeProperties } from './properties';
 import { StackViewSource } from './stack-view';
@@ -17,12 +18,13 @@ import {
   ParameterKind,
   ParameterStoreThroughputName,
   TreeResourceProperties,
+  TreeTemplateProperties,
 } from '../../src/parameter-tree/private/contract';
 import { CustomResourceEvent } from '../shared/cfn-response';
 import { CustomResourceResult } from '../shared/custom-resource';
 import { PacedCalls } from '../shared/paced-calls';
 import { Redactor } from '../shared/redaction';
-import { Sleep } from '../shared/retry';
+import { describeError, Sleep } from '../shared/retry';
 
 export interface ReconcilerDeps {
   readonly ssm: SSMClient;
@@ -39,6 +41,8 @@ export interface ReconcilerDeps {
   readonly quotas?: Partial<Record<PacedSsmAction, number>>;
   /** Attempts for transient errors other than throttling. @default DEFAULT_TRANSIENT_ATTEMPTS */
   readonly transientAttempts?: number;
+  /** Reads the tree's manifest; needed for properties that point at one. */
+  readonly manifests?: ManifestReader;
 }
 
 /** Limiters start this far under the quota, leaving room for other callers and clock skew. */
@@ -60,7 +64,7 @@ export function pacedSsmCalls(
   });
 }
 
-export type TreeEvent = CustomResourceEvent<TreeResourceProperties>;
+export type TreeEvent = CustomResourceEvent<TreeTemplateProperties>;
 
 /** Handles one CloudFormation event. Throws with a message naming what failed. */
 export async function handleTreeEvent(event: TreeEvent, deps: ReconcilerDeps): Promise<CustomResourceResult> {
@@ -82,9 +86,9 @@ export async function handleTreeEvent(event: TreeEvent, deps: ReconcilerDeps): P
     });
   }
 
-  const props = parseTreeProperties(event.ResourceProperties);
+  const props = parseTreeProperties(await withManifestLoaded(event.ResourceProperties, deps.manifests));
   registerLiteralSecrets(props, deps.redactor);
-  const oldProps = event.RequestType === 'Update' ? tryParse(event.OldResourceProperties) : undefined;
+  const oldProps = event.RequestType === 'Update' ? await tryReadOld(event.OldResourceProperties, deps) : undefined;
   const kmsCalls = new PacedCalls<'Decrypt'>({ startRates: {}, signal: deps.signal, sleep: deps.sleep, transientAttempts: deps.transientAttempts });
   const decrypt = (ciphertext: string, keyArn: string) => decryptWithKms(deps.kms, ciphertext, keyArn, kmsCalls, deps.redactor);
   const deployedPhysicalId = event.RequestType === 'Update' ? event.PhysicalResourceId : undefined;
@@ -110,10 +114,10 @@ async function withStore<T>(throughput: ParameterStoreThroughputName, deps: Reco
  * one would have: the Delete CloudFormation sends next finds no other generation live and
  * treats the tree as a whole, by its removal policy.
  */
-export function physicalIdOnFailure(event: TreeEvent): string {
+export async function physicalIdOnFailure(event: TreeEvent, manifests?: ManifestReader): Promise<string> {
   if (event.RequestType !== 'Create') return event.PhysicalResourceId;
   try {
-    const props = parseTreeProperties(event.ResourceProperties);
+    const props = parseTreeProperties(await withManifestLoaded(event.ResourceProperties, manifests));
     return physicalIdOf(props.Path, generationOf(props.Parameters.map((p) => p.Name)), props.RetainRemovedParameters === 'true');
   } catch {
     // Nothing was written with invalid properties; an id no Delete can match.
@@ -127,9 +131,21 @@ function legacyOwnerOf(raw: unknown): string[] {
   return typeof legacy === 'string' && legacy !== '' ? [legacy] : [];
 }
 
-function tryParse(raw: unknown): TreeResourceProperties | undefined {
+/**
+ * The properties CloudFormation had deployed, or undefined when they cannot be read: they only
+ * spare work (the plan then reads what it would have known), so an old manifest that is gone
+ * (an asset clean-up) or altered does not fail the Update.
+ */
+async function tryReadOld(raw: unknown, deps: ReconcilerDeps): Promise<TreeResourceProperties | undefined> {
+  let loaded: unknown;
   try {
-    return parseTreeProperties(raw);
+    loaded = await withManifestLoaded(raw, deps.manifests);
+  } catch (error) {
+    deps.log(`the previous properties are not used: ${describeError(error)}`);
+    return undefined;
+  }
+  try {
+    return parseTreeProperties(loaded);
   } catch {
     return undefined;
   }

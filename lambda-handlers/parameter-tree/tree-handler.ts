@@ -3,7 +3,9 @@
  * through it, and a response to CloudFormation whatever happens.
  */
 import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { cachingManifestReader, s3ManifestReader } from './manifest';
 import { handleTreeEvent, physicalIdOnFailure, TreeEvent } from './reconciler';
 import { StackViewSource } from './stack-view';
 import { DEFAULT_RECONCILER_CONCURRENCY, RECONCILER_ENV, PacedSsmAction } from '../../src/parameter-tree/private/contract';
@@ -18,6 +20,8 @@ export interface TreeHandlerDeps {
   readonly kms: KMSClient;
   /** CloudFormation's view of a stack: `cloudFormationStacks(client)` in the Lambda. */
   readonly stacks: StackViewSource;
+  /** Reads the tree's manifest; needed for properties that point at one. */
+  readonly s3?: S3Client;
   readonly sleep: Sleep;
   /** @default - RECONCILER_ENV.CONCURRENCY, else DEFAULT_RECONCILER_CONCURRENCY */
   readonly concurrency?: number;
@@ -42,17 +46,19 @@ export function createTreeHandler(deps: TreeHandlerDeps): TreeHandler {
     // Never the whole event: properties may hold an unsafe literal, the URL is a credential.
     const physicalId = event.RequestType === 'Create' ? '' : ` ${event.PhysicalResourceId}`;
     log(`${event.RequestType} ${event.LogicalResourceId}${physicalId}`);
+    // One read per object and event, shared by the logic and the failure answer.
+    const manifests = deps.s3 ? cachingManifestReader(s3ManifestReader(deps.s3)) : undefined;
     await runCustomResource({
       event,
       context,
       redactor,
       log,
       safetyMarginMs: deps.safetyMarginMs,
-      physicalIdOnFailure: physicalIdOnFailure(event),
+      physicalIdOnFailure: () => physicalIdOnFailure(event, manifests),
       // Read inside the logic: a bad setting then fails this event with a reason, rather than
       // failing the Lambda's start and leaving CloudFormation waiting for an answer.
       logic: async (signal) => handleTreeEvent(event, {
-        ...deps, redactor, log, signal, concurrency: deps.concurrency ?? concurrencyFromEnvironment(),
+        ...deps, manifests, redactor, log, signal, concurrency: deps.concurrency ?? concurrencyFromEnvironment(),
       }),
     });
   };

@@ -21,8 +21,11 @@ export interface CustomResourceRun<P> {
   readonly redactor: Redactor;
   /** Must stop starting work, and cancel its calls, once `signal` aborts. */
   readonly logic: (signal: AbortSignal) => Promise<CustomResourceResult>;
-  /** The physical id to report when the logic fails or runs out of time. */
-  readonly physicalIdOnFailure: string;
+  /**
+   * The physical id to report when the logic fails or runs out of time; a function when it
+   * depends on what the logic read (asked only on failure).
+   */
+  readonly physicalIdOnFailure: string | (() => Promise<string>);
   /** Time kept in reserve to send the response before the Lambda is killed. */
   readonly safetyMarginMs?: number;
   readonly log?: (message: string) => void;
@@ -67,7 +70,7 @@ export async function runCustomResource<P>(run: CustomResourceRun<P>): Promise<v
     log(`${event.RequestType} ${event.LogicalResourceId} succeeded: ${result.physicalResourceId}`);
   } catch (error) {
     const reason = truncateReason(redactor.redact(describeError(error)));
-    response = { ...base, Status: 'FAILED' as const, Reason: reason, PhysicalResourceId: run.physicalIdOnFailure };
+    response = { ...base, Status: 'FAILED' as const, Reason: reason, PhysicalResourceId: await failureId(run.physicalIdOnFailure) };
     log(`${event.RequestType} ${event.LogicalResourceId} failed: ${reason}`);
   } finally {
     clearTimeout(timer);
@@ -81,4 +84,8 @@ export async function runCustomResource<P>(run: CustomResourceRun<P>): Promise<v
     log(`could not send the response to CloudFormation: ${redactor.redact(describeError(error))}`);
     throw new Error('could not send the response to CloudFormation');
   }
+}
+
+async function failureId(id: string | (() => Promise<string>)): Promise<string> {
+  return typeof id === 'string' ? id : id();
 }

@@ -1,5 +1,7 @@
 import {
   Annotations,
+  AspectPriority,
+  Aspects,
   ArnFormat,
   CfnResource,
   IResource,
@@ -20,18 +22,22 @@ import { Construct } from 'constructs';
 import { ParameterStoreThroughput } from './parameter-store-throughput';
 import { ParameterTier, ParameterValue } from './parameter-value';
 import { grantThroughSharedReadPolicy } from '../private/identity-policy';
-import { acknowledgePathWildcards } from './private/acknowledgements';
+import { acknowledgeManifestKeyWildcard, acknowledgePathWildcards } from './private/acknowledgements';
 import { collisionProblems, PlacedTree } from './private/collisions';
 import {
   ownerOf,
   ParameterKind,
   ParameterSpec,
+  ParameterStoreThroughputName,
   ParameterTierName,
   TagSpec,
   TREE_RESOURCE_TYPE,
-  TreeResourceProperties,
+  TreeTemplateProperties,
 } from './private/contract';
 import { isSecureKind, ParameterDefinition } from './private/definition';
+import { manifestAsset, renderManifest, RenderedManifest } from './private/manifest';
+import { manifestReadStatements } from './private/manifest-access';
+import { accountLimitProblems, deploymentTimeProblem, deploymentTimeWarning, TreeScale } from './private/scale';
 import { readStatements } from '../private/read-access';
 import { TreeReconciler } from './private/reconciler';
 import {
@@ -314,6 +320,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   /** Same as `encryptionKey`, which a tree built in this app always has. */
   private readonly key: kms.IKey;
   private readonly tier: ParameterTierName;
+  private readonly throughput: ParameterStoreThroughputName;
   private readonly defaultDescription?: string;
   private readonly defaultKeyAlias?: string;
   private readonly parameters = new Map<string, ParameterDefinition>();
@@ -325,6 +332,8 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   /** The value of the owner tag on every parameter this tree owns. */
   private readonly owner: string;
   private readonly resource: CfnResource;
+  /** Written once, when the app synthesizes: every parameter is known by then. */
+  private manifest?: RenderedManifest & { readonly bucket: string; readonly key: string };
 
   constructor(scope: Construct, id: string, props: SecureParameterTreeProps) {
     super(scope, id);
@@ -343,6 +352,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     this.path = props.path;
     this.owner = ownerOf(treeId, this.path);
     this.tier = validateTier(props.tier ?? ParameterTier.STANDARD, 'tier');
+    this.throughput = props.parameterStoreThroughput === ParameterStoreThroughput.HIGHER ? 'higher' : 'default';
     this.defaultDescription = props.description;
     this.defaultKeyAlias = props.encryptionKey ? undefined : keyAliasFor(this.path);
     this.key = props.encryptionKey ?? this.createDefaultKey();
@@ -358,7 +368,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       legacyOwner,
     });
 
-    const properties: TreeResourceProperties & { ServiceToken: string } = {
+    const properties: TreeTemplateProperties & { ServiceToken: string } = {
       ServiceToken: this.reconciler.serviceToken,
       Path: this.path,
       KeyArn: this.key.keyArn,
@@ -369,10 +379,12 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       ...(props.retainRemovedParameters ? { RetainRemovedParameters: 'true' as const } : {}),
       // Written only when not the default, so that templates of trees that leave it unset are
       // unchanged and their next deployment sends no Update for it.
-      ...(props.parameterStoreThroughput === ParameterStoreThroughput.HIGHER ? { Throughput: 'higher' as const } : {}),
+      ...(this.throughput === 'higher' ? { Throughput: 'higher' as const } : {}),
       // Lazy: parameters and tags may be added after construction, tags by aspects.
       Tags: Lazy.any({ produce: () => this.renderTreeTags() }) as unknown as TagSpec[],
-      Parameters: Lazy.any({ produce: () => this.renderParameters() }) as unknown as ParameterSpec[],
+      // The specs are in the manifest asset; the properties point at it.
+      Manifest: Lazy.any({ produce: () => this.writtenManifest().pointer }) as unknown as TreeTemplateProperties['Manifest'],
+      ManifestMarkers: Lazy.any({ produce: () => this.writtenManifest().markers }) as unknown as Record<string, string>,
     };
     // Not 'Resource' as in earlier versions: CloudFormation refuses to change a custom resource's
     // ServiceToken, and each tree now has a reconciler of its own. A new logical id makes the
@@ -387,10 +399,19 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     for (const [relativeName, value] of Object.entries(requireObject(props.parameters ?? {}, 'parameters'))) {
       this.addParameter(relativeName, value as ParameterValue);
     }
+    // Before the default-priority aspects (compliance packs among them), which must see the
+    // reconciler's permission to read the manifest; after the mutating ones, which may add tags.
+    Aspects.of(this).add({ visit: (node) => { if (node === this) this.writeManifest(); } }, { priority: AspectPriority.MUTATING + 1 });
     this.node.addValidation({ validate: () => this.validateGrantedSubtrees() });
     // Tags reach the tree through aspects, so they are only known at synthesis.
     this.node.addValidation({ validate: () => this.tagProblems() });
     this.node.addValidation({ validate: () => collisionProblems(this._placement(), treesOfApp(this).map((tree) => tree._placement())) });
+    this.node.addValidation({
+      validate: () => [
+        ...accountLimitProblems(this._scale(), treesOfApp(this).map((tree) => tree._scale())),
+        deploymentTimeProblem(this._scale()),
+      ].filter((problem): problem is string => problem !== undefined),
+    });
   }
 
   /**
@@ -415,6 +436,21 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   }
 
   /**
+   * How many parameters the tree holds, by tier, and what its first deployment writes.
+   *
+   * @internal
+   */
+  public _scale(): TreeScale {
+    const tiers: Record<ParameterTierName, number> = { 'Standard': 0, 'Advanced': 0, 'Intelligent-Tiering': 0 };
+    let labelled = 0;
+    for (const definition of this.parameters.values()) {
+      tiers[definition.tier ?? this.tier] += 1;
+      if (isSecureKind(definition.kind) && definition.kind !== ParameterKind.PLACEHOLDER) labelled += 1;
+    }
+    return { ...this._placement(), throughput: this.throughput, tiers, labelled };
+  }
+
+  /**
    * Adds a parameter to the tree.
    *
    * @param relativeName the name below the tree path, e.g. `db/host`; unique in the tree
@@ -422,6 +458,9 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
    */
   public addParameter(relativeName: string, value: ParameterValue): void {
     const fullName = this.parameterName(relativeName);
+    if (this.manifest) {
+      throw new Error(`parameters must be added before the app synthesizes, got: '${relativeName}' added to '${this.path}' after its manifest was written`);
+    }
     if (!(value instanceof ParameterValue)) {
       throw new Error(`the value of '${relativeName}' must be a ParameterValue (ParameterValue.string(...), generatedSecret(...), ...), got: ${describeReceived(value)}`);
     }
@@ -511,6 +550,27 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       resources: [keyArn],
       conditions: { Null: { 'kms:EncryptionContextKeys': 'true' } },
     }));
+  }
+
+  /** Renders the specs into the manifest asset, and lets the reconciler read that object only. */
+  private writeManifest(): void {
+    if (this.manifest) return;
+    const slow = deploymentTimeWarning(this._scale());
+    if (slow) Annotations.of(this).addWarningV2('cdk-secure-config:longFirstDeployment', slow);
+    const rendered = renderManifest(this.renderParameters());
+    const asset = manifestAsset(this, 'Manifest', rendered);
+    this.manifest = { ...rendered, bucket: asset.s3BucketName, key: asset.s3ObjectKey };
+    const statements = manifestReadStatements(this, asset);
+    statements.forEach((statement) => this.reconciler.addToPolicy(statement));
+    acknowledgeManifestKeyWildcard(this.reconciler.policy, statements.flatMap((statement) => statement.resources));
+  }
+
+  private writtenManifest(): { pointer: TreeTemplateProperties['Manifest']; markers?: Record<string, string> } {
+    if (!this.manifest) {
+      throw new Error(`the manifest of the tree '${this.path}' is written when the app synthesizes (app.synth()); its properties cannot be rendered before`);
+    }
+    const { bucket, key, sha256, markers } = this.manifest;
+    return { pointer: { Bucket: bucket, Key: key, Sha256: sha256 }, markers: Object.keys(markers).length > 0 ? markers : undefined };
   }
 
   private renderTreeTags(): TagSpec[] {

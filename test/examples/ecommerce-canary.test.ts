@@ -8,13 +8,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { App } from 'aws-cdk-lib';
 import { buildEcommerceApp } from '../../examples/ecommerce/app';
+import { s3ManifestReader } from '../../lambda-handlers/parameter-tree/manifest';
 import { handleTreeEvent } from '../../lambda-handlers/parameter-tree/reconciler';
 import { cloudFormationStacks } from '../../lambda-handlers/parameter-tree/stack-view';
 import { Redactor } from '../../lambda-handlers/shared/redaction';
-import { TREE_RESOURCE_TYPE, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
+import { TREE_RESOURCE_TYPE, TreeTemplateProperties } from '../../src/parameter-tree/private/contract';
 import { filesContaining } from '../support/compliance';
 import { describeWithServices } from '../support/services';
 
@@ -34,6 +36,8 @@ function resolveDeployTimeValues(value: unknown, resolve: (token: object) => str
 describeWithServices(['moto'], 'e-commerce example leak canary', () => {
   const kms = new KMSClient({});
   const ssm = new SSMClient({});
+  // Path-style: moto_server answers on one host, not on a host per bucket.
+  const s3 = new S3Client({ forcePathStyle: true });
 
   test('a secret given as ciphertext is nowhere in cdk.out and reaches Parameter Store', async () => {
     // GIVEN the payments key encrypted with a KMS key, handed to the app as context
@@ -46,8 +50,8 @@ describeWithServices(['moto'], 'e-commerce example leak canary', () => {
     buildEcommerceApp(app);
     app.synth();
 
-    // THEN the ciphertext went into the prod template, the secret into no file at all
-    expect(filesContaining(outdir, ciphertext).map((file) => path.basename(file))).toContain('EcommerceProd.template.json');
+    // THEN the ciphertext went into a tree manifest (an asset file), the secret into no file at all
+    expect(filesContaining(outdir, ciphertext).map((file) => path.basename(file))).toEqual([expect.stringMatching(/^asset\.[0-9a-f]{64}\.json$/)]);
     expect(filesContaining(outdir, CANARY)).toEqual([]);
 
     // WHEN CloudFormation creates the prod tree (deploy-time values filled in, unique path)
@@ -56,7 +60,13 @@ describeWithServices(['moto'], 'e-commerce example leak canary', () => {
       .find(([, r]) => r.Type === TREE_RESOURCE_TYPE)!;
     const treeKeyArn = (await kms.send(new CreateKeyCommand({ Description: 'tree key' }))).KeyMetadata!.Arn!;
     const { ServiceToken: _serviceToken, ...raw } = resource.Properties;
-    const properties = resolveDeployTimeValues(raw, () => 'resolved-at-deploy-time') as TreeResourceProperties;
+    const properties = resolveDeployTimeValues(raw, () => 'resolved-at-deploy-time') as TreeTemplateProperties;
+    // The CDK CLI publishes the manifest asset; here into a bucket of moto's.
+    const manifest = { ...properties.Manifest!, Bucket: 'ecommerce-canary-assets' };
+    await s3.send(new CreateBucketCommand({ Bucket: manifest.Bucket })).catch((error) => {
+      if (error.name !== 'BucketAlreadyOwnedByYou') throw error;
+    });
+    await s3.send(new PutObjectCommand({ Bucket: manifest.Bucket, Key: manifest.Key, Body: fs.readFileSync(path.join(outdir, `asset.${manifest.Key}`)) }));
     const treePath = `/ecommerce-canary-${Date.now()}/prod`;
     const logs: string[] = [];
     const result = await handleTreeEvent({
@@ -67,10 +77,11 @@ describeWithServices(['moto'], 'e-commerce example leak canary', () => {
       RequestId: 'canary-create',
       LogicalResourceId: logicalId,
       ResourceType: TREE_RESOURCE_TYPE,
-      ResourceProperties: { ...properties, Path: treePath, KeyArn: treeKeyArn },
+      ResourceProperties: { ...properties, Manifest: manifest, Path: treePath, KeyArn: treeKeyArn },
     }, {
       ssm,
       kms,
+      manifests: s3ManifestReader(s3),
       stacks: cloudFormationStacks(new CloudFormationClient({})),
       redactor: new Redactor(),
       sleep: async () => {},

@@ -1,21 +1,24 @@
 /**
- * The construct's custom-resource properties, exactly as synthesized, given to the real
- * reconciler against moto_server: proves both sides read the contract the same way.
+ * The construct's custom-resource properties and manifest, exactly as synthesized, given to the
+ * real reconciler against moto_server (the manifest uploaded to its S3 as the CDK CLI would
+ * publish the asset): proves both sides read the contract the same way.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as nodePath from 'path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeParametersCommand, GetParametersByPathCommand, ListTagsForResourceCommand, Parameter, SSMClient } from '@aws-sdk/client-ssm';
-import { App, Stack, Tags } from 'aws-cdk-lib';
+import { App, CfnParameter, Stack, Tags } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { s3ManifestReader } from '../../lambda-handlers/parameter-tree/manifest';
 import { handleTreeEvent, TreeEvent } from '../../lambda-handlers/parameter-tree/reconciler';
 import { cloudFormationStacks } from '../../lambda-handlers/parameter-tree/stack-view';
 import { Redactor } from '../../lambda-handlers/shared/redaction';
 import { ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
-import { OWNER_TAG, PLACEHOLDER_VALUE, TREE_RESOURCE_TYPE, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
+import { OWNER_TAG, PLACEHOLDER_VALUE, TREE_RESOURCE_TYPE, TreeTemplateProperties } from '../../src/parameter-tree/private/contract';
 import { filesContaining } from '../support/compliance';
 import { describeWithServices } from '../support/services';
 
@@ -24,6 +27,8 @@ const CANARY = 'CANARY-roundtrip-5e0b93';
 describeWithServices(['moto'], 'SecureParameterTree properties through the reconciler', () => {
   const ssm = new SSMClient({});
   const kmsClient = new KMSClient({});
+  // Path-style: moto_server answers on one host, not on a host per bucket.
+  const s3 = new S3Client({ forcePathStyle: true });
 
   test('create every kind of parameter the construct describes, with no secret in template, result or logs', async () => {
     // GIVEN a key and a ciphertext made by it, and a tree using both
@@ -32,13 +37,16 @@ describeWithServices(['moto'], 'SecureParameterTree properties through the recon
     const path = `/roundtrip/run${Date.now()}`;
     const outdir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'parameter-tree-roundtrip-'));
     const app = new App({ outdir });
-    const stack = new Stack(app, 'RoundTrip');
+    // moto's account and Region, so the asset bucket's name is a literal.
+    const stack = new Stack(app, 'RoundTrip', { env: { account: '123456789012', region: 'us-east-1' } });
+    const ownerTeam = new CfnParameter(stack, 'OwnerTeam');
     new SecureParameterTree(stack, 'Config', {
       path,
       encryptionKey: kms.Key.fromKeyArn(stack, 'Key', keyArn),
       description: 'Round-trip configuration',
       parameters: {
         'db/host': ParameterValue.string('db.example.com', { tags: { owner: 'data' } }),
+        'db/team': ParameterValue.string(ownerTeam.valueAsString),
         'cors/origins': ParameterValue.stringList(['https://a.example', 'https://b.example']),
         'api/jwt-secret': ParameterValue.generatedSecret({ length: 48, excludePunctuation: true, tier: ParameterTier.ADVANCED }),
         'payments/stripe-key': ParameterValue.placeholderSecret({ description: 'Set by the payments team' }),
@@ -47,8 +55,18 @@ describeWithServices(['moto'], 'SecureParameterTree properties through the recon
     });
     Tags.of(stack).add('team', 'shop');
     const template = Template.fromStack(stack).toJSON();
-    const { ServiceToken: _token, ...properties } = Object.values(template.Resources as Record<string, any>)
+    const { ServiceToken: _token, ...synthesized } = Object.values(template.Resources as Record<string, any>)
       .find((resource) => resource.Type === TREE_RESOURCE_TYPE).Properties;
+    // What CloudFormation sends: the deploy-time values resolved, here the stack parameter's.
+    const properties = resolveRefs(synthesized, { OwnerTeam: 'data-platform' }) as TreeTemplateProperties;
+    expect(properties.Manifest).toBeDefined();
+    const assembly = app.synth();
+    await s3.send(new CreateBucketCommand({ Bucket: properties.Manifest!.Bucket })).catch(ignoreOwnedBucket);
+    await s3.send(new PutObjectCommand({
+      Bucket: properties.Manifest!.Bucket,
+      Key: properties.Manifest!.Key,
+      Body: fs.readFileSync(nodePath.join(assembly.directory, `asset.${properties.Manifest!.Key}`)),
+    }));
 
     // WHEN CloudFormation sends the Create
     const logs: string[] = [];
@@ -60,11 +78,12 @@ describeWithServices(['moto'], 'SecureParameterTree properties through the recon
       RequestId: 'request-1',
       LogicalResourceId: 'Config57D1D894',
       ResourceType: TREE_RESOURCE_TYPE,
-      ResourceProperties: properties as TreeResourceProperties,
+      ResourceProperties: properties,
     };
     const result = await handleTreeEvent(event, {
       ssm,
       kms: kmsClient,
+      manifests: s3ManifestReader(s3),
       stacks: cloudFormationStacks(new CloudFormationClient({})),
       redactor: new Redactor(),
       sleep: async () => {},
@@ -79,10 +98,12 @@ describeWithServices(['moto'], 'SecureParameterTree properties through the recon
       [`${path}/api/jwt-secret`, 'SecureString'],
       [`${path}/cors/origins`, 'StringList'],
       [`${path}/db/host`, 'String'],
+      [`${path}/db/team`, 'String'],
       [`${path}/legacy/token`, 'SecureString'],
       [`${path}/payments/stripe-key`, 'SecureString'],
     ]);
     expect(byName('db/host').Value).toBe('db.example.com');
+    expect(byName('db/team').Value).toBe('data-platform');
     expect(byName('cors/origins').Value).toBe('https://a.example,https://b.example');
     expect(byName('api/jwt-secret').Value).toMatch(/^[A-Za-z0-9]{48}$/);
     expect(byName('legacy/token').Value).toBe(CANARY);
@@ -97,8 +118,7 @@ describeWithServices(['moto'], 'SecureParameterTree properties through the recon
     expect(tags).toMatchObject({ team: 'shop', owner: 'data' });
     expect(tags[OWNER_TAG]).toBeDefined();
 
-    expect(result.data).toEqual({ Path: path, ParameterCount: '5' });
-    app.synth();
+    expect(result.data).toEqual({ Path: path, ParameterCount: '6' });
     expect(filesContaining(outdir, TREE_RESOURCE_TYPE)).not.toEqual([]);
     expect(filesContaining(outdir, CANARY)).toEqual([]);
     fs.rmSync(outdir, { recursive: true, force: true });
@@ -107,6 +127,20 @@ describeWithServices(['moto'], 'SecureParameterTree properties through the recon
     expect(logs.join('\n')).not.toContain(byName('api/jwt-secret').Value);
   });
 });
+
+/** `{ Ref: name }` replaced by the value CloudFormation would give it. */
+function resolveRefs(value: unknown, refs: Record<string, string>): unknown {
+  if (Array.isArray(value)) return value.map((item) => resolveRefs(item, refs));
+  if (typeof value !== 'object' || value === null) return value;
+  const ref = (value as { Ref?: unknown }).Ref;
+  if (typeof ref === 'string' && ref in refs) return refs[ref];
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v, refs)]));
+}
+
+/** The bucket outlives a test: moto's state is shared by the whole run. */
+function ignoreOwnedBucket(error: { name?: string }): void {
+  if (error.name !== 'BucketAlreadyOwnedByYou') throw error;
+}
 
 async function parametersUnder(ssm: SSMClient, path: string): Promise<Parameter[]> {
   const found: Parameter[] = [];

@@ -11,14 +11,17 @@
  * creates with Overwrite=false and the owner tag, and sends the owner tag in every
  * AddTagsToResource; a handler that does not yet do so fails here, naming each refused call.
  */
+import * as fs from 'fs';
+import * as nodePath from 'path';
 import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { createTreeHandler } from '../../lambda-handlers/parameter-tree/tree-handler';
 import { ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
-import { OWNER_TAG, TREE_RESOURCE_TYPE, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
+import { OWNER_TAG, TREE_RESOURCE_TYPE, TreeTemplateProperties } from '../../src/parameter-tree/private/contract';
 import { context, createEvent, deleteEvent, ResponseCollector, STACK_ID, StackStandIn, uniquePath, updateEvent } from '../lambda-handlers/parameter-tree/harness';
 import { IamAudit } from '../support/iam-audit';
 import { PolicyDocument, resolveTemplateValue } from '../support/policy-evaluator';
@@ -28,8 +31,26 @@ const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 
 interface Synthesized {
-  readonly properties: TreeResourceProperties;
+  readonly properties: TreeTemplateProperties;
   readonly policy: PolicyDocument;
+  /** The manifest file the CDK CLI would upload, staged in the cloud assembly. */
+  readonly manifestFile: string;
+}
+
+const s3 = new S3Client({ forcePathStyle: true });
+
+/** Uploads the tree's manifest to moto_server's S3, as the CDK CLI publishes file assets before a deployment. */
+async function publishManifest(tree: Synthesized): Promise<void> {
+  const { Bucket, Key } = tree.properties.Manifest!;
+  await s3.send(new CreateBucketCommand({ Bucket })).catch((error: { name?: string }) => {
+    if (error.name !== 'BucketAlreadyOwnedByYou') throw error;
+  });
+  await s3.send(new PutObjectCommand({ Bucket, Key, Body: fs.readFileSync(tree.manifestFile) }));
+}
+
+/** The policy without the statements that name one manifest object (they differ with every manifest). */
+function withoutManifestRead(policy: PolicyDocument): unknown[] {
+  return policy.Statement.filter((statement) => !JSON.stringify(statement).includes(':s3'));
 }
 
 /** The tree's custom-resource properties and reconciler policy as CloudFormation would deploy them. */
@@ -46,7 +67,9 @@ function synthesize(path: string, keyArn: string, parameters: Record<string, (ke
   const [resource] = Object.values(template.findResources(TREE_RESOURCE_TYPE));
   const { ServiceToken: _token, ...properties } = resource.Properties;
   const [policy] = Object.values(template.findResources('AWS::IAM::ManagedPolicy'));
-  return { properties: resolveTemplateValue(properties, values), policy: resolveTemplateValue(policy.Properties.PolicyDocument, values) };
+  const resolved: TreeTemplateProperties = resolveTemplateValue(properties, values);
+  const manifestFile = nodePath.join(Stage.of(stack)!.synth().directory, `asset.${resolved.Manifest!.Key}`);
+  return { properties: resolved, policy: resolveTemplateValue(policy.Properties.PolicyDocument, values), manifestFile };
 }
 
 /** An audit of calls against `policy`, in the Region and account of moto_server. */
@@ -56,7 +79,8 @@ function auditOf(policy: PolicyDocument): IamAudit {
 
 /** The handler, its calls audited (one at a time, so that each call's context is read before the next write). */
 function handlerFor(audit: IamAudit, stacks = new StackStandIn()) {
-  return createTreeHandler({ ssm: audit.ssmClient(), kms: audit.kmsClient(), stacks: stacks.source, sleep: async () => {}, concurrency: 1 });
+  // The manifest read (s3:GetObject on that one object) is not audited: its statement is compared in reconciler-permissions.test.ts.
+  return createTreeHandler({ ssm: audit.ssmClient(), kms: audit.kmsClient(), s3, stacks: stacks.source, sleep: async () => {}, concurrency: 1 });
 }
 
 describeWithServices(['moto'], 'the reconciler policy allows every call the handler makes (handler against moto_server, IAM by the stand-in)', () => {
@@ -99,7 +123,8 @@ describeWithServices(['moto'], 'the reconciler policy allows every call the hand
       'legacy/token': (key) => ParameterValue.encryptedSecret(ciphertext, { key }),
       'new/flag': () => ParameterValue.string('off'),
     });
-    expect(after.policy).toEqual(before.policy);
+    expect(withoutManifestRead(after.policy)).toEqual(withoutManifestRead(before.policy));
+    await Promise.all([publishManifest(before), publishManifest(after)]);
     expect(before.properties.Owner).toBe(`AuditTree@${path}`);
     const audit = auditOf(before.policy);
     // CloudFormation's cleanup and stack states, which moto cannot hold (the CloudFormation calls are the stand-in's)
@@ -135,6 +160,7 @@ describeWithServices(['moto'], 'the reconciler policy allows every call the hand
     };
     const before = synthesize(path, keyArn, parameters);
     const after = synthesize(path, newKeyArn, parameters);
+    await Promise.all([publishManifest(before), publishManifest(after)]);
     await handlerFor(auditOf(before.policy))(createEvent(collector.responseUrl, before.properties), context);
     const created = collector.last();
 

@@ -17,7 +17,7 @@ const HANDLER_DIRS = ['lambda-handlers/parameter-tree', 'lambda-handlers/shared'
 const ROOT = path.join(__dirname, '..', '..');
 
 /** `<service>:<Action>` for every `<Action>Command` the handler imports from the given SDK client. */
-function handlerActions(client: '@aws-sdk/client-ssm' | '@aws-sdk/client-kms' | '@aws-sdk/client-cloudformation', service: string): string[] {
+function handlerActions(client: '@aws-sdk/client-ssm' | '@aws-sdk/client-kms' | '@aws-sdk/client-cloudformation' | '@aws-sdk/client-s3', service: string): string[] {
   const files = HANDLER_DIRS.flatMap((dir) => fs.readdirSync(path.join(ROOT, dir)).map((file) => path.join(ROOT, dir, file)))
     .concat(path.join(ROOT, 'lambda-handlers', 'parameter-tree-reconciler.lambda.ts'));
   const actions = new Set<string>();
@@ -95,6 +95,19 @@ describe('the reconciler policy allows what the handler calls, and nothing more'
     expect(direct).toHaveLength(1);
     expect(direct[0].Condition).toEqual({ Null: { 'kms:EncryptionContextKeys': 'true' } });
   });
+
+  test('its S3 actions are exactly the S3 commands the handler sends: reading the manifest object', () => {
+    // GIVEN
+    const stack = newStack();
+    new SecureParameterTree(stack, 'Config', { path: '/app', parameters: { x: ParameterValue.generatedSecret() } });
+
+    // WHEN
+    const allowed = reconcilerStatements(stack).flatMap(actionsOf).filter((action) => action.startsWith('s3:'));
+
+    // THEN
+    expect(handlerActions('@aws-sdk/client-s3', 's3')).toEqual(['s3:GetObject']);
+    expect(allowed).toEqual(['s3:GetObject']);
+  });
 });
 
 describe('the reconciler policy enforces ownership in every statement that reads a value or writes', () => {
@@ -134,12 +147,11 @@ describe('the reconciler policy enforces ownership in every statement that reads
     ]);
   });
 
-  test('every KMS statement but the ciphertext decrypt goes through Parameter Store, for parameters of the path', () => {
+  test('every KMS statement goes through Parameter Store for parameters of the path, or through S3 for the manifest', () => {
     const kmsStatements = statements.filter((s) => actionsOf(s).some((action) => action.startsWith('kms:')));
-    expect(kmsStatements.map((s) => s.Condition)).toEqual([
-      { StringEquals: { 'kms:ViaService': expect.anything() }, StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': ssmParameterArn('/app/*') } },
-      { StringEquals: { 'kms:ViaService': expect.anything() }, StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': ssmParameterArn('/app/*') } },
-    ]);
+    const throughParameterStore = { StringEquals: { 'kms:ViaService': expect.anything() }, StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': ssmParameterArn('/app/*') } };
+    const throughS3 = { StringEquals: { 'kms:ViaService': expect.anything(), 'kms:EncryptionContext:aws:s3:arn': [expect.anything(), expect.anything()] } };
+    expect(kmsStatements.map((s) => s.Condition)).toEqual([throughParameterStore, throughParameterStore, throughS3]);
   });
 });
 

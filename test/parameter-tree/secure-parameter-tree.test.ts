@@ -4,11 +4,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ACCOUNT, newStack, REGION, representativeStack } from './fixtures';
+import { treeProperties, treeSpecs } from './manifest-support';
 import { ParameterStoreThroughput, ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
 import { PLACEHOLDER_VALUE, TREE_RESOURCE_TYPE } from '../../src/parameter-tree/private/contract';
 
 const ssmArn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:${REGION}:${ACCOUNT}:parameter${name}`]] });
 const ssmViaService = { 'Fn::Join': ['', [`ssm.${REGION}.`, { Ref: 'AWS::URLSuffix' }]] };
+
+const manifestBucketArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::cdk-hnb659fds-assets-${ACCOUNT}-${REGION}`]] };
+const manifestObjectArn = (stack: Stack) =>
+  ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::cdk-hnb659fds-assets-${ACCOUNT}-${REGION}/${treeProperties(stack).Manifest.Key}`]] });
 
 function treeResource(template: Template): { [key: string]: any } {
   const resources = template.findResources(TREE_RESOURCE_TYPE);
@@ -55,16 +60,23 @@ describe('SecureParameterTree custom resource', () => {
       Owner: 'ConfigStack@/ecommerce/prod',
       LegacyOwner: expect.stringMatching(/^ConfigStack\/Config[0-9A-F]{8}$/),
       Tags: [],
-      Parameters: [
-        { ...base, Name: 'api/default-secret', Kind: 'Generated', Generator: { Length: '32', ExcludeCharacters: '', ExcludePunctuation: 'false', Generation: '' } },
-        { ...base, Name: 'api/jwt-secret', Kind: 'Generated', Generator: { Length: '48', ExcludeCharacters: '"@', ExcludePunctuation: 'true', Generation: '2' } },
-        { ...base, Name: 'cors/origins', Kind: 'StringList', Value: 'https://a.example,https://b.example' },
-        { ...base, Name: 'db/host', Kind: 'String', Value: 'db.example.com' },
-        { ...base, Name: 'legacy/other', Kind: 'Encrypted', Ciphertext: 'AQICAHhC', CiphertextKeyArn: { 'Fn::GetAtt': [expect.stringMatching(/^OtherKey/), 'Arn'] } },
-        { ...base, Name: 'legacy/token', Kind: 'Encrypted', Ciphertext: 'AQICAHhB', CiphertextKeyArn: '' },
-        { ...base, Name: 'payments/stripe-key', Kind: 'Placeholder' },
-      ],
+      Manifest: {
+        Bucket: `cdk-hnb659fds-assets-${ACCOUNT}-${REGION}`,
+        Key: expect.stringMatching(/^[0-9a-f]{64}\.json$/),
+        Sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      },
+      // Deploy-time values only; the rest is in the manifest.
+      ManifestMarkers: { m0: { 'Fn::GetAtt': [expect.stringMatching(/^OtherKey/), 'Arn'] } },
     });
+    expect(treeSpecs(stack)).toEqual([
+      { ...base, Name: 'api/default-secret', Kind: 'Generated', Generator: { Length: '32', ExcludeCharacters: '', ExcludePunctuation: 'false', Generation: '' } },
+      { ...base, Name: 'api/jwt-secret', Kind: 'Generated', Generator: { Length: '48', ExcludeCharacters: '"@', ExcludePunctuation: 'true', Generation: '2' } },
+      { ...base, Name: 'cors/origins', Kind: 'StringList', Value: 'https://a.example,https://b.example' },
+      { ...base, Name: 'db/host', Kind: 'String', Value: 'db.example.com' },
+      { ...base, Name: 'legacy/other', Kind: 'Encrypted', Ciphertext: 'AQICAHhC', CiphertextKeyArn: { 'Fn::GetAtt': [expect.stringMatching(/^OtherKey/), 'Arn'] } },
+      { ...base, Name: 'legacy/token', Kind: 'Encrypted', Ciphertext: 'AQICAHhB', CiphertextKeyArn: '' },
+      { ...base, Name: 'payments/stripe-key', Kind: 'Placeholder' },
+    ]);
   });
 
   test('includes parameters added after construction', () => {
@@ -76,7 +88,7 @@ describe('SecureParameterTree custom resource', () => {
     tree.addParameter('feature/flags', ParameterValue.stringList(['checkout-v2']));
 
     // THEN
-    expect(treeResource(Template.fromStack(stack)).Properties.Parameters).toEqual([
+    expect(treeSpecs(stack)).toEqual([
       { Name: 'feature/flags', Kind: 'StringList', Tier: 'Standard', Description: '', Value: 'checkout-v2' },
     ]);
   });
@@ -84,7 +96,7 @@ describe('SecureParameterTree custom resource', () => {
   test('renders an empty parameter list for a tree without parameters', () => {
     const stack = newStack();
     new SecureParameterTree(stack, 'Config', { path: '/app' });
-    expect(treeResource(Template.fromStack(stack)).Properties.Parameters).toEqual([]);
+    expect(treeSpecs(stack)).toEqual([]);
   });
 
   test('costs the same number of resources for one parameter and for two hundred', () => {
@@ -210,7 +222,7 @@ describe('SecureParameterTree custom resource', () => {
     });
 
     // THEN
-    const tiers = treeResource(Template.fromStack(stack)).Properties.Parameters.map((p: any) => [p.Name, p.Tier]);
+    const tiers = treeSpecs(stack).map((p: any) => [p.Name, p.Tier]);
     expect(tiers).toEqual([['a', 'Advanced'], ['b', 'Intelligent-Tiering'], ['c', 'Standard']]);
   });
 
@@ -221,7 +233,7 @@ describe('SecureParameterTree custom resource', () => {
       description: 'App configuration',
       parameters: { a: ParameterValue.string('x'), b: ParameterValue.placeholderSecret({ description: 'Set by payments' }) },
     });
-    const descriptions = treeResource(Template.fromStack(stack)).Properties.Parameters.map((p: any) => [p.Name, p.Description]);
+    const descriptions = treeSpecs(stack).map((p: any) => [p.Name, p.Description]);
     expect(descriptions).toEqual([['a', 'App configuration'], ['b', 'Set by payments']]);
   });
 
@@ -239,8 +251,8 @@ describe('SecureParameterTree custom resource', () => {
     // THEN
     const properties = treeResource(Template.fromStack(stack)).Properties;
     expect(properties.Tags).toEqual([{ Key: 'team', Value: 'shop' }]);
-    expect(properties.Parameters[0].Tags).toEqual([{ Key: 'cost', Value: 'b' }, { Key: 'owner', Value: 'payments' }]);
-    expect(properties.Parameters[1].Tags).toBeUndefined();
+    expect(treeSpecs(stack)[0].Tags).toEqual([{ Key: 'cost', Value: 'b' }, { Key: 'owner', Value: 'payments' }]);
+    expect(treeSpecs(stack)[1].Tags).toBeUndefined();
   });
 
   test('warns about every plain-text secret, naming the parameter but not the value', () => {
@@ -261,7 +273,8 @@ describe('SecureParameterTree custom resource', () => {
       expect.stringContaining("'/app/legacy/b'"),
     ]);
     expect(warnings.map((w) => String(w.entry.data)).join('\n')).not.toContain(canary);
-    expect(treeResource(Template.fromStack(stack)).Properties.Parameters[0]).toEqual(
+    // The unsafe API's literal is in the manifest file, as it was in the template before.
+    expect(treeSpecs(stack)[0]).toEqual(
       { Name: 'legacy/a', Kind: 'UnsafeLiteral', Tier: 'Standard', Description: '', Value: canary });
   });
 
@@ -438,6 +451,19 @@ describe('SecureParameterTree reconciler', () => {
         Effect: 'Allow',
         Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource', 'cloudformation:ListStackResources'],
         Resource: { Ref: 'AWS::StackId' },
+      },
+      // The tree's manifest object, and its bucket's key only through S3 and for that object.
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: manifestObjectArn(stack) },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:kms:${REGION}:${ACCOUNT}:key/*`]] },
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': { 'Fn::Join': ['', [`s3.${REGION}.`, { Ref: 'AWS::URLSuffix' }]] },
+            'kms:EncryptionContext:aws:s3:arn': [manifestBucketArn, manifestObjectArn(stack)],
+          },
+        },
       },
     ]);
   });

@@ -16,6 +16,10 @@ const KEY_WILDCARD_REASON =
   + "encryption context to parameters under the tree's path: the reconciler must read the tree's SecureStrings "
   + 'whatever key wrote them, to write them again with the current key after the tree\'s key changed.';
 
+const MANIFEST_KEY_WILDCARD_REASON =
+  "The asset bucket's key is chosen by the bootstrap stack, not known at synthesis: 'key/*' is narrowed to "
+  + 'decryption through S3 (kms:ViaService) of the tree manifest object only (kms:EncryptionContext:aws:s3:arn).';
+
 const DEAD_LETTER_REASON =
   'CloudFormation invokes the reconciler asynchronously. The reconciler reports every outcome, failures included, '
   + "to CloudFormation's response URL before its deadline, and Lambda retries an invocation that crashed; "
@@ -26,7 +30,7 @@ const CONCURRENCY_REASON =
   + 'Reserving concurrency would fail to deploy in accounts at the minimum concurrency quota.';
 
 const OUTSIDE_VPC_REASON =
-  'The reconciler reaches only the Parameter Store, KMS and CloudFormation APIs and no resource inside a VPC; '
+  'The reconciler reaches only the Parameter Store, KMS, S3 and CloudFormation APIs and no resource inside a VPC; '
   + 'a VPC would add interface endpoints or a NAT gateway without protecting anything.';
 
 /** The IAM5 findings for the wildcard resources among `resourceArns`, on the policy that holds them. */
@@ -39,6 +43,11 @@ export function acknowledgeReconcilerWildcards(policy: IConstruct, statements: i
   const isKms = (statement: iam.PolicyStatement) => statement.actions.every((action) => action.startsWith('kms:'));
   acknowledgeWildcardResources(policy, statements.filter((s) => !isKms(s)).flatMap((s) => s.resources), PATH_WILDCARD_REASON);
   acknowledgeWildcardResources(policy, statements.filter(isKms).flatMap((s) => s.resources), KEY_WILDCARD_REASON);
+}
+
+/** The IAM5 finding for the key wildcard of the manifest read grant. */
+export function acknowledgeManifestKeyWildcard(policy: IConstruct, resourceArns: string[]): void {
+  acknowledgeWildcardResources(policy, resourceArns, MANIFEST_KEY_WILDCARD_REASON);
 }
 
 /** Lambda rules that do not apply to a custom-resource handler calling AWS APIs only. */

@@ -128,6 +128,44 @@ export interface TreeResourceProperties {
   readonly Throughput?: ParameterStoreThroughputName;
 }
 
+/**
+ * Where the tree's parameter specs are: an S3 object (the tree's manifest asset) and the SHA-256
+ * of its bytes, which the handler checks before it trusts the content.
+ */
+export interface ManifestPointer {
+  readonly Bucket: string;
+  readonly Key: string;
+  /** Lower-case hex SHA-256 of the object's bytes. */
+  readonly Sha256: string;
+}
+
+/**
+ * The manifest's content: the specs the template held in `Parameters` before, with every
+ * deploy-time value (a token, a dynamic reference) replaced by a marker object
+ * `{ [MANIFEST_MARKER]: '<id>' }` whose value the properties carry in `ManifestMarkers`.
+ */
+export interface TreeManifest {
+  readonly Version: typeof MANIFEST_VERSION;
+  readonly Parameters: unknown[];
+}
+
+export const MANIFEST_VERSION = '1';
+/**
+ * Key of a marker object. A marker is an object, never a string, so no literal value can be
+ * mistaken for one.
+ */
+export const MANIFEST_MARKER = 'cdk-secure-config:marker';
+
+/**
+ * The properties as the template holds them: `Parameters` inline (templates of earlier
+ * versions), or `Manifest` with `ManifestMarkers` (marker id -> the deploy-time value).
+ */
+export type TreeTemplateProperties = Omit<TreeResourceProperties, 'Parameters'> & {
+  readonly Parameters?: ParameterSpec[];
+  readonly Manifest?: ManifestPointer;
+  readonly ManifestMarkers?: Record<string, string>;
+};
+
 /** Attributes the handler returns in `Data` (never a value). */
 export interface TreeResourceAttributes {
   readonly Path: string;

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { StackView, StackViewSource } from '../../../lambda-handlers/parameter-tree/stack-view';
 import { CreateEvent, CustomResourceResponse, DeleteEvent, UpdateEvent } from '../../../lambda-handlers/shared/cfn-response';
-import { TreeResourceProperties } from '../../../src/parameter-tree/private/contract';
+import { TreeTemplateProperties } from '../../../src/parameter-tree/private/contract';
 
 export const STACK_NAME = 'ShopStack';
 export const STACK_ID = `arn:aws:cloudformation:us-east-1:123456789012:stack/${STACK_NAME}/5b6f0c60-0000-4000-8000-000000000001`;
@@ -56,7 +56,8 @@ export class ResponseCollector {
   }
 }
 
-type Props = TreeResourceProperties;
+/** As the template holds them: specs inline, or in a manifest. */
+type Props = TreeTemplateProperties;
 let requestCounter = 0;
 
 function base(responseUrl: string) {
