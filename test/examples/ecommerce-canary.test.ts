@@ -51,7 +51,7 @@ describeWithServices(['moto'], 'e-commerce example leak canary', () => {
     app.synth();
 
     // THEN the ciphertext went into a tree manifest (an asset file), the secret into no file at all
-    expect(filesContaining(outdir, ciphertext).map((file) => path.basename(file))).toEqual([expect.stringMatching(/^asset\.[0-9a-f]{64}\.json$/)]);
+    expect(filesContaining(outdir, ciphertext).map((file) => path.basename(file))).toEqual([expect.stringMatching(/^asset\.[0-9a-f]{64}\.cdk-secure-config-[0-9a-f]{16}$/)]);
     expect(filesContaining(outdir, CANARY)).toEqual([]);
 
     // WHEN CloudFormation creates the prod tree (deploy-time values filled in, unique path)

@@ -79,8 +79,19 @@ function auditOf(policy: PolicyDocument): IamAudit {
 
 /** The handler, its calls audited (one at a time, so that each call's context is read before the next write). */
 function handlerFor(audit: IamAudit, stacks = new StackStandIn()) {
-  // The manifest read (s3:GetObject on that one object) is not audited: its statement is compared in reconciler-permissions.test.ts.
-  return createTreeHandler({ ssm: audit.ssmClient(), kms: audit.kmsClient(), s3, stacks: stacks.source, sleep: async () => {}, concurrency: 1 });
+  // The manifest reads are audited too (s3:GetObject); moto's bucket has no KMS key, so their kms:Decrypt through S3 is not.
+  return createTreeHandler({
+    ssm: audit.ssmClient(),
+    kms: audit.kmsClient(),
+    s3: audit.s3Client({ forcePathStyle: true }),
+    stacks: stacks.source,
+    sleep: async () => {},
+    concurrency: 1,
+  });
+}
+
+function refusalsOf(audit: IamAudit): string[] {
+  return audit.refusals.map(({ command, request }) => `${command}: ${request.action} on ${request.resource} ${JSON.stringify(request.context ?? {})}`);
 }
 
 describeWithServices(['moto'], 'the reconciler policy allows every call the handler makes (handler against moto_server, IAM by the stand-in)', () => {
@@ -147,6 +158,38 @@ describeWithServices(['moto'], 'the reconciler policy allows every call the hand
     expect(audit.refusals.map(({ command, request }) => `${command}: ${request.action} on ${request.resource} ${JSON.stringify(request.context ?? {})}`)).toEqual([]);
     // The audit saw the calls that matter: creates, secrets, deletes.
     expect([...audit.evaluated.keys()]).toEqual(expect.arrayContaining(['ssm:PutParameter', 'ssm:AddTagsToResource', 'ssm:DeleteParameters', 'kms:Encrypt', 'kms:Decrypt']));
+  });
+
+  test('an Update reads the previous manifest with the new policy, and its rollback reads both manifests with either policy', async () => {
+    // GIVEN a tree deployed, and the same tree with one value changed and one parameter added
+    const path = uniquePath('audit-manifests');
+    const before = synthesize(path, keyArn, { 'db/host': () => ParameterValue.string('db.example.com') });
+    const after = synthesize(path, keyArn, { 'db/host': () => ParameterValue.string('db2.example.com'), 'db/port': () => ParameterValue.string('5432') });
+    expect(after.properties.Manifest!.Key).not.toBe(before.properties.Manifest!.Key);
+    await Promise.all([publishManifest(before), publishManifest(after)]);
+    await handlerFor(auditOf(before.policy))(createEvent(collector.responseUrl, before.properties), context);
+    const created = collector.last();
+    const logged = jest.spyOn(console, 'log').mockImplementation(() => {});
+
+    // WHEN the Update runs with the new template's policy, then CloudFormation rolls it back, with the new policy
+    // still in place or with the old one already back (the rollback's properties are the old ones, its old properties the new ones)
+    const forward = auditOf(after.policy);
+    await handlerFor(forward)(updateEvent(collector.responseUrl, created.PhysicalResourceId, after.properties, before.properties), context);
+    const updated = collector.last();
+    const rollbacks = [auditOf(after.policy), auditOf(before.policy)];
+    const rolledBack = [];
+    for (const audit of rollbacks) {
+      await handlerFor(audit)(updateEvent(collector.responseUrl, updated.PhysicalResourceId, before.properties, after.properties), context);
+      rolledBack.push(collector.last().Status);
+    }
+
+    // THEN each event read both manifests, and IAM would have allowed every read
+    expect([updated.Status, ...rolledBack]).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
+    for (const audit of [forward, ...rollbacks]) {
+      expect(refusalsOf(audit)).toEqual([]);
+      expect(audit.evaluated.get('s3:GetObject')).toBe(2);
+    }
+    expect(logged.mock.calls.flat().join('\n')).not.toContain('the previous properties are not used');
   });
 
   test('through a change of the tree key: the new reconciler policy lets the SecureStrings be read with the old key and written with the new', async () => {

@@ -12,8 +12,11 @@ const ssmArn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Parti
 const ssmViaService = { 'Fn::Join': ['', [`ssm.${REGION}.`, { Ref: 'AWS::URLSuffix' }]] };
 
 const manifestBucketArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::cdk-hnb659fds-assets-${ACCOUNT}-${REGION}`]] };
-const manifestObjectArn = (stack: Stack) =>
-  ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::cdk-hnb659fds-assets-${ACCOUNT}-${REGION}/${treeProperties(stack).Manifest.Key}`]] });
+/** Every manifest of the stack: objects named `<hash>.cdk-secure-config-<hash of the stack name>`. */
+const manifestsArn = (stack: Stack) => {
+  const extension = /\.cdk-secure-config-[0-9a-f]{16}$/.exec(treeProperties(stack).Manifest.Key)![0];
+  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::cdk-hnb659fds-assets-${ACCOUNT}-${REGION}/*${extension}`]] };
+};
 
 function treeResource(template: Template): { [key: string]: any } {
   const resources = template.findResources(TREE_RESOURCE_TYPE);
@@ -62,7 +65,7 @@ describe('SecureParameterTree custom resource', () => {
       Tags: [],
       Manifest: {
         Bucket: `cdk-hnb659fds-assets-${ACCOUNT}-${REGION}`,
-        Key: expect.stringMatching(/^[0-9a-f]{64}\.json$/),
+        Key: expect.stringMatching(/^[0-9a-f]{64}\.cdk-secure-config-[0-9a-f]{16}$/),
         Sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       },
       // Deploy-time values only; the rest is in the manifest.
@@ -452,17 +455,15 @@ describe('SecureParameterTree reconciler', () => {
         Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource', 'cloudformation:ListStackResources'],
         Resource: { Ref: 'AWS::StackId' },
       },
-      // The tree's manifest object, and its bucket's key only through S3 and for that object.
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: manifestObjectArn(stack) },
+      // The stack's tree manifests (the previous one, the one a rollback deploys), and its bucket's key only through S3 and for those.
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: manifestsArn(stack) },
       {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:kms:${REGION}:${ACCOUNT}:key/*`]] },
         Condition: {
-          StringEquals: {
-            'kms:ViaService': { 'Fn::Join': ['', [`s3.${REGION}.`, { Ref: 'AWS::URLSuffix' }]] },
-            'kms:EncryptionContext:aws:s3:arn': [manifestBucketArn, manifestObjectArn(stack)],
-          },
+          StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', [`s3.${REGION}.`, { Ref: 'AWS::URLSuffix' }]] } },
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [manifestBucketArn, manifestsArn(stack)] },
         },
       },
     ]);

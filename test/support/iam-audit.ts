@@ -7,6 +7,7 @@
  * there; the refusals are collected for the test to assert on.
  */
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   AddTagsToResourceCommand,
   DeleteParametersCommand,
@@ -67,6 +68,22 @@ export class IamAudit {
     const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
     (client as any).send = async (command: any) => {
       await this.check(command.constructor.name, await this.ssmRequests(command));
+      return send(command);
+    };
+    return client;
+  }
+
+  /**
+   * An S3 client whose every call is audited first (GetObject only: the manifest read). The
+   * object is not encrypted with KMS in moto_server, so no kms:Decrypt through S3 is evaluated.
+   */
+  public s3Client(options: ConstructorParameters<typeof S3Client>[0] = {}): S3Client {
+    const client = new S3Client(options);
+    const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+    (client as any).send = async (command: any) => {
+      if (!(command instanceof GetObjectCommand)) throw new Error(`iam-audit has no IAM mapping for ${command.constructor.name}`);
+      const { Bucket, Key } = command.input;
+      await this.check('GetObjectCommand', [{ action: 's3:GetObject', resource: `arn:${this.scope.partition}:s3:::${Bucket}/${Key}` }]);
       return send(command);
     };
     return client;

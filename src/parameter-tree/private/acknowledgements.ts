@@ -18,7 +18,9 @@ const KEY_WILDCARD_REASON =
 
 const MANIFEST_KEY_WILDCARD_REASON =
   "The asset bucket's key is chosen by the bootstrap stack, not known at synthesis: 'key/*' is narrowed to "
-  + 'decryption through S3 (kms:ViaService) of the tree manifest object only (kms:EncryptionContext:aws:s3:arn).';
+  + "decryption through S3 (kms:ViaService) of the stack's tree manifests only (kms:EncryptionContext:aws:s3:arn). "
+  + "The manifests themselves are granted as '<bucket>/*<extension of this stack's manifests>': an Update reads the previous one, "
+  + 'a rollback the one it deploys again, and neither key is known when the template is synthesized.';
 
 const DEAD_LETTER_REASON =
   'CloudFormation invokes the reconciler asynchronously. The reconciler reports every outcome, failures included, '

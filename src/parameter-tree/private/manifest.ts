@@ -8,9 +8,9 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { AssetHashType, FileSystem, Token } from 'aws-cdk-lib';
+import { AssetHashType, FileSystem, Stack, Token } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { MANIFEST_MARKER, MANIFEST_VERSION, ParameterSpec, TreeManifest } from './contract';
 
 export interface RenderedManifest {
@@ -62,11 +62,24 @@ export function renderManifest(specs: readonly ParameterSpec[]): RenderedManifes
 }
 
 /**
+ * The file extension of the manifests of the trees of `scope`'s stack. The asset's object key is
+ * `<hash><extension>`, so the reconciler can be granted every manifest of its stack (`*<extension>`:
+ * the previous one an Update compares with, the one a rollback deploys again) and nothing else of
+ * the asset bucket (templates, code). A stack's name never changes while it exists, so the
+ * manifests of every deployment of a stack share it.
+ */
+export function manifestExtensionOf(scope: IConstruct): string {
+  const stack = Stack.of(scope);
+  const identity = Token.isUnresolved(stack.stackName) ? stack.artifactId : stack.stackName;
+  return `.cdk-secure-config-${createHash('sha256').update(identity).digest('hex').slice(0, 16)}`;
+}
+
+/**
  * Writes the manifest to a file and makes it an asset named by its own hash. Not a deploy-time
  * asset: the next Update reads it as the old manifest, and a rollback deploys it again.
  */
 export function manifestAsset(scope: Construct, id: string, manifest: RenderedManifest): s3assets.Asset {
-  const file = path.join(FileSystem.mkdtemp('cdk-secure-config-manifest'), 'manifest.json');
+  const file = path.join(FileSystem.mkdtemp('cdk-secure-config-manifest'), `manifest${manifestExtensionOf(scope)}`);
   fs.writeFileSync(file, manifest.content);
   return new s3assets.Asset(scope, id, {
     path: file,
