@@ -3,7 +3,7 @@
  * decision is the plan's; this module holds the I/O (Parameter Store, KMS, the generator) and
  * the few reads a plan's action names (a labelled version, the actual tags).
  */
-import { generationOf, parsePhysicalId, physicalIdOf } from './hashing';
+import { generationOf, ParsedPhysicalId, parsePhysicalId, physicalIdOf } from './hashing';
 import { deleteBatchesOf, ParameterStore, PutRequest } from './parameter-store';
 import {
   FreshSource,
@@ -18,6 +18,7 @@ import {
 } from './plan';
 import { generateSecret } from './secret-generator';
 import { readTree } from './tree-read';
+import { UpdateScope, updateScopeOf } from './update-scope';
 import {
   ADOPTED_TAG,
   GENERATION_TAG,
@@ -85,9 +86,10 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
   const generation = generationOf(props.Parameters.map((p) => p.Name));
   const deployed = options.deployedPhysicalId ? parsePhysicalId(options.deployedPhysicalId) : undefined;
 
+  const scope = await updateScope(options, deployed);
   const read = await outOfTimeSays(`reading what Parameter Store holds under '${path}'; nothing was written`,
-    () => readTree({ ...options, generation, deployed }));
-  const planInput = { props, oldProps: options.oldProps, owner, generation, deployed, ...read };
+    () => readTree({ ...options, generation, deployed, names: scope?.changed }));
+  const planInput = { props, oldProps: options.oldProps, owner, generation, deployed, unchanged: scope?.unchanged, ...read };
   let plan = planTree(planInput);
   if (plan.refused.some((r) => r.reason === 'secret-to-plain') && await options.isRollingBack?.()) {
     plan = planTree({ ...planInput, rollingBack: true });
@@ -120,10 +122,23 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
   }
 
   const o = outcome;
-  options.log(`tree ${path}@${generation}: ${o.created} created, ${o.written} written, ${o.replaced} replaced, ${o.retagged} retagged, ` +
+  options.log(`tree ${path}@${generation}: ${scope ? `${scope.changed.size} changed name(s) read, ${scope.unchanged.size} unchanged not read` : 'whole path read'}; ` +
+    `${o.created} created, ${o.written} written, ${o.replaced} replaced, ${o.retagged} retagged, ` +
     `${o.unchanged} unchanged, ${o.leftoversDeleted} leftover(s) deleted, ${o.leftoversReleased} released`);
   const data: TreeResourceAttributes = { Path: path, ParameterCount: String(props.Parameters.length) };
   return { physicalResourceId: physicalIdOf(path, generation, props.RetainRemovedParameters === 'true'), data: { ...data } };
+}
+
+/**
+ * The names an Update reads: only the changed ones when its old properties are the deployed
+ * ones and it is not a rollback (a rollback reads the whole path: the failed update may have
+ * stopped anywhere). Undefined: the whole path is read (a Create, an Update without readable old
+ * properties, a rollback).
+ */
+async function updateScope(options: ReconcileTreeOptions, deployed: ParsedPhysicalId | undefined): Promise<UpdateScope | undefined> {
+  const scope = updateScopeOf({ props: options.props, oldProps: options.oldProps, deployed });
+  if (!scope) return undefined;
+  return await options.isRollingBack?.() ? undefined : scope;
 }
 
 /**
@@ -132,18 +147,19 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
  */
 async function removeLeftovers(options: ReconcileTreeOptions, leftoverPlan: NonNullable<TreePlan['leftovers']>, outcome: Outcome): Promise<void> {
   const { store, props } = options;
+  // Only the candidates' tags matter: looked up by name when that is cheaper than a scan of the path.
+  const names = leftoverPlan.candidates.length <= LEFTOVERS_LOOKED_UP_BY_NAME ? new Set(leftoverPlan.candidates) : undefined;
   const owners = [options.owner, ...(props.LegacyOwner && props.LegacyOwner !== options.owner ? [props.LegacyOwner] : [])];
   const awaitingCleanup = new Set<string>();
   for (const owner of owners) {
-    for (const name of (await store.describeTagged(props.Path, { [OWNER_TAG]: owner, [GENERATION_TAG]: leftoverPlan.unlessTaggedWith })).keys()) {
-      awaitingCleanup.add(name);
-    }
+    const tagged = await store.describeTagged(props.Path, { [OWNER_TAG]: owner, [GENERATION_TAG]: leftoverPlan.unlessTaggedWith }, names);
+    for (const name of tagged.keys()) awaitingCleanup.add(name);
   }
   const leftovers = leftoverPlan.candidates.filter((name) => !awaitingCleanup.has(name));
   if (leftovers.length === 0) return;
   const adopted = leftoverPlan.release
     ? new Set<string>()
-    : new Set((await store.describeTagged(props.Path, { [OWNER_TAG]: options.owner, [ADOPTED_TAG]: 'true' })).keys());
+    : new Set((await store.describeTagged(props.Path, { [OWNER_TAG]: options.owner, [ADOPTED_TAG]: 'true' }, names)).keys());
   const toRelease = leftovers.filter((name) => leftoverPlan.release || adopted.has(name));
   const toDelete = leftovers.filter((name) => !toRelease.includes(name));
   for (const name of toRelease) await store.release(name);
@@ -151,6 +167,9 @@ async function removeLeftovers(options: ReconcileTreeOptions, leftoverPlan: NonN
   outcome.leftoversReleased = toRelease.length;
   outcome.leftoversDeleted = toDelete.length;
 }
+
+/** Up to this many leftover candidates (a few DescribeParameters calls by name), no scan of the path. */
+const LEFTOVERS_LOOKED_UP_BY_NAME = 500;
 
 /** Runs `work`; a cancellation by the deadline becomes a DeadlineError saying what was under way. */
 export async function outOfTimeSays<T>(during: string, work: () => Promise<T>): Promise<T> {

@@ -159,6 +159,12 @@ export interface TreePlanInput {
    * update, and refusing would leave the stack in UPDATE_ROLLBACK_FAILED.
    */
   readonly rollingBack?: boolean;
+  /**
+   * Desired names whose spec, tags and key are the deployed ones (an Update that knows its old
+   * properties): not read, planned as kept, only re-tagged when the generation changes. Every
+   * other input then covers the changed, added and removed names only.
+   */
+  readonly unchanged?: ReadonlySet<string>;
 }
 
 export interface TreePlan {
@@ -226,7 +232,7 @@ export function planTree(input: TreePlanInput): TreePlan {
       name,
       spec,
       ...(previousLabel ? { previousLabel } : {}),
-      actions: planParameter({
+      actions: input.unchanged?.has(name) ? planUnchanged(input) : planParameter({
         spec,
         previous,
         props,
@@ -241,6 +247,15 @@ export function planTree(input: TreePlanInput): TreePlan {
     };
   });
   return { refused, parameters, leftovers: planLeftovers(input) };
+}
+
+/**
+ * A parameter the deployed reconcile brought to this very spec: nothing to write. Its generation
+ * tag follows the set of names, so that CloudFormation's cleanup Delete of the old generation
+ * does not take it for a removed one.
+ */
+function planUnchanged(input: TreePlanInput): ParameterAction[] {
+  return input.deployed?.generation === input.generation ? [{ kind: 'keep' }] : [{ kind: 'retag', generation: input.generation }];
 }
 
 function holderOf(name: string, input: TreePlanInput): Holder {

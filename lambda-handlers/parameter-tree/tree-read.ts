@@ -16,6 +16,11 @@ export interface TreeReadOptions {
   /** The generation being reconciled, and the one CloudFormation has deployed. */
   readonly generation: string;
   readonly deployed?: { readonly generation: string };
+  /**
+   * Reads these full names only (an Update's changed, added and removed parameters), with
+   * DescribeParameters by name rather than scans of the path. Undefined: the whole path.
+   */
+  readonly names?: ReadonlySet<string>;
 }
 
 /** What the plan needs to know of the path, read without decrypting anything. */
@@ -31,12 +36,13 @@ export type TreeRead = Pick<TreePlanInput, 'stored' | 'owned' | 'legacyOwned' | 
 export async function readTree(options: TreeReadOptions): Promise<TreeRead> {
   const { props, store } = options;
   const path = props.Path;
-  const stored = await store.describeAll(path);
+  const names = options.names;
+  const stored = await store.describeAll(path, names);
   // An empty path (a first Create) holds nothing to own: no second scan.
-  const owned = stored.size === 0 ? new Set<string>() : new Set((await store.describeTagged(path, { [OWNER_TAG]: options.owner })).keys());
+  const owned = stored.size === 0 ? new Set<string>() : new Set((await store.describeTagged(path, { [OWNER_TAG]: options.owner }, names)).keys());
   const legacyOwner = props.LegacyOwner;
   const legacyOwned = legacyOwner && legacyOwner !== options.owner && stored.size > owned.size
-    ? new Set([...(await store.describeTagged(path, { [OWNER_TAG]: legacyOwner })).keys()].filter((name) => !owned.has(name)))
+    ? new Set([...(await store.describeTagged(path, { [OWNER_TAG]: legacyOwner }, names)).keys()].filter((name) => !owned.has(name)))
     : new Set<string>();
   const held = (name: string) => owned.has(name) || legacyOwned.has(name);
 
@@ -72,6 +78,6 @@ async function ownedWithGeneration(options: TreeReadOptions, owned: ReadonlySet<
   if (!generationScanNeeded({ generation, deployed, oldGeneration, ownedCount: owned.size })) {
     return new Set(owned);
   }
-  const tagged = await options.store.describeTagged(options.props.Path, { [OWNER_TAG]: options.owner, [GENERATION_TAG]: generation });
+  const tagged = await options.store.describeTagged(options.props.Path, { [OWNER_TAG]: options.owner, [GENERATION_TAG]: generation }, options.names);
   return new Set(tagged.keys());
 }

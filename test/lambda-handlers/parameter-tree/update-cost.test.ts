@@ -1,0 +1,175 @@
+/**
+ * What an Update costs in Parameter Store calls, against moto_server: an Update that knows the
+ * deployed properties reads only the names whose spec changed, was added or removed, never an
+ * unchanged one, and never scans the path; a rollback and an Update without readable old
+ * properties read the whole path. Counts of calls, not timings.
+ */
+import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { ParameterStringFilter, SSMClient } from '@aws-sdk/client-ssm';
+import { context, createEvent, motoClients, parameterStoreState, ResponseCollector, STACK_NAME, StackStandIn, uniquePath, updateEvent } from './harness';
+import { TreeEvent } from '../../../lambda-handlers/parameter-tree/reconciler';
+import { createTreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
+import { CustomResourceResponse } from '../../../lambda-handlers/shared/cfn-response';
+import { ownerOf, ParameterKind, ParameterSpec, TreeResourceProperties } from '../../../src/parameter-tree/private/contract';
+import { describeWithServices } from '../../support/services';
+
+/** One SSM call: its command, the parameter names it names, and the path it scans (if any). */
+interface RecordedCall {
+  readonly command: string;
+  readonly names: string[];
+  readonly path?: string;
+}
+
+/** An SSM client that records every call before moto_server answers it. */
+function recordingClient(calls: RecordedCall[]): SSMClient {
+  const client = new SSMClient({});
+  const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+  (client as any).send = async (command: any, options?: unknown) => {
+    const input = command.input;
+    const filters: ParameterStringFilter[] = input.ParameterFilters ?? [];
+    const names = [
+      ...(input.Name ? [input.Name] : []),
+      ...(input.Names ?? []),
+      ...(input.ResourceId ? [input.ResourceId] : []),
+      ...filters.filter((f) => f.Key === 'Name').flatMap((f) => f.Values ?? []),
+    ].map((name: string) => name.replace(/:[^/]*$/, ''));
+    const path = filters.find((f) => f.Key === 'Path')?.Values?.[0];
+    calls.push({ command: command.constructor.name.replace(/Command$/, ''), names, ...(path ? { path } : {}) });
+    return (send as any)(command, options);
+  };
+  return client;
+}
+
+const SIZE = 500;
+
+describeWithServices(['moto'], 'the cost of an Update (moto_server)', () => {
+  const { kms } = motoClients();
+  const collector = new ResponseCollector();
+  const stacks = new StackStandIn();
+  let calls: RecordedCall[] = [];
+  const handler = createTreeHandler({ ssm: recordingClient(calls), kms, stacks: stacks.source, sleep: async () => {}, concurrency: 4 });
+  let keyArn: string;
+
+  beforeAll(async () => {
+    await collector.start();
+    keyArn = (await kms.send(new CreateKeyCommand({ Description: 'update cost test key' }))).KeyMetadata!.Arn!;
+  });
+
+  beforeEach(() => {
+    stacks.inState('UPDATE_IN_PROGRESS');
+    calls.length = 0;
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  afterAll(() => collector.stop());
+
+  /** Every other parameter a String, the others generated secrets: `p0000` ... */
+  function specs(count: number, changed: ReadonlySet<number> = new Set(), first = 0): ParameterSpec[] {
+    return Array.from({ length: count }, (_, offset) => {
+      const i = first + offset;
+      const name = `p${String(i).padStart(4, '0')}`;
+      const base = { Name: name, Tier: 'Standard' as const, Description: '' };
+      return i % 2 === 0
+        ? { ...base, Kind: ParameterKind.STRING, Value: changed.has(i) ? `${name}-v2` : `${name}-v1` }
+        : { ...base, Kind: ParameterKind.GENERATED, Generator: { Length: '24', ExcludeCharacters: '', ExcludePunctuation: 'true', Generation: changed.has(i) ? '2' : '' } };
+    });
+  }
+
+  function tree(path: string, parameters: ParameterSpec[]): TreeResourceProperties {
+    return { Path: path, KeyArn: keyArn, RemovalPolicy: 'destroy', AdoptExisting: 'false', Owner: ownerOf(STACK_NAME, path), Tags: [], Parameters: parameters };
+  }
+
+  async function deliver(event: TreeEvent): Promise<CustomResourceResponse> {
+    await handler(event, context);
+    const response = collector.last();
+    expect(response).toMatchObject({ Status: 'SUCCESS' });
+    return response;
+  }
+
+  /** A created tree of SIZE parameters; the calls recorded so far are forgotten. */
+  async function created(path: string): Promise<{ props: TreeResourceProperties; physicalId: string }> {
+    const props = tree(path, specs(SIZE));
+    const { PhysicalResourceId } = await deliver(createEvent(collector.responseUrl, props));
+    calls.length = 0;
+    return { props, physicalId: PhysicalResourceId };
+  }
+
+  const namesRead = (path: string) => new Set(calls.flatMap((call) => call.names).map((name) => name.slice(path.length + 1)));
+  const scans = () => calls.filter((call) => call.path !== undefined);
+
+  test('an Update changing 10 of 500 values reads and writes those 10 only: at most 3 SSM calls per changed parameter, no scan of the path', async () => {
+    // GIVEN a tree of 500, and its properties with 5 String values and 5 generated secrets changed
+    const path = uniquePath('cost-values');
+    const before = await created(path);
+    const changed = new Set([10, 11, 100, 101, 200, 201, 300, 301, 498, 499]);
+    const after = tree(path, specs(SIZE, changed));
+    const stateBefore = await parameterStoreState(new SSMClient({}), path);
+
+    // WHEN CloudFormation updates it
+    const updated = await deliver(updateEvent(collector.responseUrl, before.physicalId, after, before.props));
+
+    // THEN only the changed names were read or written, with a few calls each, and they hold their new values
+    expect(updated.PhysicalResourceId).toBe(before.physicalId);
+    expect(scans()).toEqual([]);
+    expect([...namesRead(path)].sort()).toEqual([...changed].map((i) => `p${String(i).padStart(4, '0')}`).sort());
+    expect(calls.length).toBeLessThanOrEqual(3 * changed.size);
+    const stateAfter = await parameterStoreState(new SSMClient({}), path);
+    for (const [name, state] of Object.entries(stateAfter)) {
+      const i = Number(name.slice(path.length + 2));
+      if (changed.has(i)) expect(state.version).toBe(stateBefore[name].version + 1);
+      else expect(state).toEqual(stateBefore[name]);
+    }
+    expect(stateAfter[`${path}/p0010`].value).toBe('p0010-v2');
+  });
+
+  test('an Update that adds 5 names and removes 5 reads only those 10 names (the unchanged ones are re-tagged, not read)', async () => {
+    // GIVEN a tree of 500, and its properties without p0000..p0004 and with p0500..p0504
+    const path = uniquePath('cost-names');
+    const before = await created(path);
+    const after = tree(path, [...specs(SIZE - 5, new Set(), 5), ...specs(5, new Set(), SIZE)]);
+
+    // WHEN CloudFormation updates it
+    const updated = await deliver(updateEvent(collector.responseUrl, before.physicalId, after, before.props));
+
+    // THEN no read named an unchanged parameter or scanned the path; the new ones exist, the removed await the cleanup
+    expect(updated.PhysicalResourceId).not.toBe(before.physicalId);
+    expect(scans()).toEqual([]);
+    const reads = calls.filter((call) => call.command !== 'AddTagsToResource');
+    expect([...new Set(reads.flatMap((call) => call.names))].map((name) => name.slice(path.length + 1)).sort())
+      .toEqual(['p0000', 'p0001', 'p0002', 'p0003', 'p0004', 'p0500', 'p0501', 'p0502', 'p0503', 'p0504']);
+    const state = await parameterStoreState(new SSMClient({}), path);
+    expect(Object.keys(state)).toHaveLength(SIZE + 5);
+  });
+
+  test('the forward Update reads the changed names only; its rollback, and an Update whose old properties cannot be read, read the whole path', async () => {
+    // GIVEN a tree of 500, and its properties with one value changed
+    const path = uniquePath('cost-full');
+    const before = await created(path);
+    const after = tree(path, specs(SIZE, new Set([10])));
+    const scanned = () => {
+      const paths = scans().map((call) => call.path);
+      calls.length = 0;
+      return paths;
+    };
+
+    // WHEN CloudFormation updates it, rolls the update back, then updates it with old properties it cannot read
+    const updated = await deliver(updateEvent(collector.responseUrl, before.physicalId, after, before.props));
+    const forward = scanned();
+    stacks.inState('UPDATE_ROLLBACK_IN_PROGRESS');
+    await deliver(updateEvent(collector.responseUrl, updated.PhysicalResourceId, before.props, after));
+    const rollback = scanned();
+    const valueAfterRollback = (await parameterStoreState(new SSMClient({}), path))[`${path}/p0010`].value;
+    stacks.inState('UPDATE_IN_PROGRESS');
+    await deliver(updateEvent(collector.responseUrl, before.physicalId, after, { Path: path } as unknown as TreeResourceProperties));
+    const unreadableOld = scanned();
+
+    // THEN only the forward Update went without a scan of the path; each event left the value it asked for
+    expect(forward).toEqual([]);
+    expect(rollback).toContain(path);
+    expect(unreadableOld).toContain(path);
+    expect(valueAfterRollback).toBe('p0010-v1');
+    expect((await parameterStoreState(new SSMClient({}), path))[`${path}/p0010`].value).toBe('p0010-v2');
+  });
+});
