@@ -1,8 +1,9 @@
 /**
- * Section 2: the parameter-tree reconciler against moto_server. For trees of 100 and 1,000
+ * Section 2: the parameter-tree reconciler against moto_server. For trees of 1,000 and 10,000
  * parameters (the realistic mix of bench/parameter-mix.ts): the time to Create the tree, to Update
- * 10% of its values, and to Delete it (RemovalPolicy destroy), with the SSM calls made per
- * parameter changed. Starts its own moto_server and stops it; the Delete removes what it created.
+ * 1% and then 10% of its values, to Update its set of names (0.5% removed, as many added), and to
+ * Delete it (RemovalPolicy destroy), with the SSM calls made in all and per parameter changed.
+ * Starts its own moto_server and stops it; the Delete removes what it created.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -19,8 +20,8 @@ import {
 } from '../test/lambda-handlers/parameter-tree/harness';
 import { startMotoServer, useOfflineAwsEnvironment } from '../test/support/moto';
 
-type Phase = 'create' | 'update' | 'delete';
-const PHASES: Phase[] = ['create', 'update', 'delete'];
+type Phase = 'create' | 'update1' | 'update10' | 'names' | 'delete';
+const PHASES: Phase[] = ['create', 'update1', 'update10', 'names', 'delete'];
 
 interface PhaseFigures {
   readonly ms: number;
@@ -62,11 +63,21 @@ export function specs(count: number): ParameterSpec[] {
 }
 
 /**
- * Indexes of the 10% to change: one per block of ten, at a position that moves through the block
- * so the changed set has Strings, StringLists and generated secrets in about the tree's proportions.
+ * Indexes of the share to change (one in `every`: 10 for 10%): one per block, at a position that
+ * moves through the block so the changed set has Strings, StringLists and generated secrets in
+ * about the tree's proportions.
  */
-export function changedIndexes(count: number): number[] {
-  return Array.from({ length: Math.floor(count / 10) }, (_, block) => block * 10 + (block % 10));
+export function changedIndexes(count: number, every = 10): number[] {
+  return Array.from({ length: Math.floor(count / every) }, (_, block) => block * every + (block % every));
+}
+
+/** One in 200 names removed (0.5%), and as many new String parameters added. */
+function withNamesChanged(specsBefore: readonly ParameterSpec[]): { specs: ParameterSpec[]; removed: number; added: number } {
+  const kept = specsBefore.filter((_, index) => index % 200 !== 100);
+  const removed = specsBefore.length - kept.length;
+  const added = Array.from({ length: removed }, (_, i): ParameterSpec =>
+    ({ Name: `added/p${i}`, Kind: ParameterKind.STRING, Tier: 'Standard', Description: '', Value: `added-${i}` }));
+  return { specs: [...kept, ...added], removed, added: added.length };
 }
 
 export function changed(spec: ParameterSpec): ParameterSpec {
@@ -130,11 +141,13 @@ export async function reconcilerRows(sizes: number[], runs: number): Promise<Ben
 
     const rows: BenchRow[] = [];
     for (const size of sizes) {
-      const figures: Record<Phase, PhaseFigures[]> = { create: [], update: [], delete: [] };
-      const indexes = changedIndexes(size);
+      const figures: Record<Phase, PhaseFigures[]> = { create: [], update1: [], update10: [], names: [], delete: [] };
       const original = specs(size);
-      const updated = original.map((spec, index) => (indexes.includes(index) ? changed(spec) : spec));
-      const changedKinds = indexes.map((index) => original[index].Kind);
+      const onePercent = changedIndexes(size, 100);
+      const tenPercent = changedIndexes(size, 10);
+      const afterOne = original.map((spec, index) => (onePercent.includes(index) ? changed(spec) : spec));
+      const afterTen = afterOne.map((spec, index) => (tenPercent.includes(index) ? changed(spec) : spec));
+      const renamed = withNamesChanged(afterTen);
 
       for (let run = 0; run < runs; run++) {
         const props: TreeResourceProperties = {
@@ -145,7 +158,6 @@ export async function reconcilerRows(sizes: number[], runs: number): Promise<Ben
           Tags: [{ Key: 'team', Value: 'bench' }],
           Parameters: original,
         };
-        const newProps: TreeResourceProperties = { ...props, Parameters: updated };
         const expectSuccess = (phase: Phase) => {
           const response = collector.last();
           if (response.Status !== 'SUCCESS') throw new Error(`${phase} of ${size} parameters failed: ${response.Reason}`);
@@ -155,14 +167,20 @@ export async function reconcilerRows(sizes: number[], runs: number): Promise<Ben
         try {
           counter.take();
           const createMs = await timed(() => handler(createEvent(collector.responseUrl, props), context));
-          const physicalId = expectSuccess('create').PhysicalResourceId;
+          let physicalId = expectSuccess('create').PhysicalResourceId;
           figures.create.push({ ms: createMs, byCommand: counter.take() });
 
-          const updateMs = await timed(() => handler(updateEvent(collector.responseUrl, physicalId, newProps, props), context));
-          const updatedId = expectSuccess('update').PhysicalResourceId;
-          figures.update.push({ ms: updateMs, byCommand: counter.take() });
+          // Each Update starts from what the one before deployed, as CloudFormation's events do.
+          let deployed = props;
+          for (const [phase, parameters] of [['update1', afterOne], ['update10', afterTen], ['names', renamed.specs]] as const) {
+            const next: TreeResourceProperties = { ...props, Parameters: parameters };
+            const ms = await timed(() => handler(updateEvent(collector.responseUrl, physicalId, next, deployed), context));
+            physicalId = expectSuccess(phase).PhysicalResourceId;
+            figures[phase].push({ ms, byCommand: counter.take() });
+            deployed = next;
+          }
 
-          const deleteMs = await timed(() => handler(deleteEvent(collector.responseUrl, updatedId, newProps), context));
+          const deleteMs = await timed(() => handler(deleteEvent(collector.responseUrl, physicalId, deployed), context));
           expectSuccess('delete');
           figures.delete.push({ ms: deleteMs, byCommand: counter.take() });
         } finally {
@@ -171,12 +189,25 @@ export async function reconcilerRows(sizes: number[], runs: number): Promise<Ben
       }
 
       const caseName = `${size.toLocaleString('en-US')} parameters`;
-      const kindCount = (kind: ParameterKind) => changedKinds.filter((k) => k === kind).length;
-      const changedOf: Record<Phase, number> = { create: size, update: indexes.length, delete: size };
+      const kindsOf = (indexes: number[]) => {
+        const count = (kind: ParameterKind) => indexes.filter((index) => original[index].Kind === kind).length;
+        return `; changed: ${count(ParameterKind.STRING)} String, ${count(ParameterKind.STRING_LIST)} StringList, ` +
+          `${count(ParameterKind.GENERATED)} generated (Generation bumped)`;
+      };
+      const changedOf: Record<Phase, number> = {
+        create: size, update1: onePercent.length, update10: tenPercent.length, names: renamed.removed + renamed.added, delete: size,
+      };
       const label: Record<Phase, string> = {
         create: 'Create',
-        update: `Update ${indexes.length} values (10%)`,
+        update1: `Update ${onePercent.length} values (1%)`,
+        update10: `Update ${tenPercent.length} values (10%)`,
+        names: `Update names (${renamed.removed} removed, ${renamed.added} added)`,
         delete: 'Delete (destroy)',
+      };
+      const noteOf: Partial<Record<Phase, string>> = {
+        update1: kindsOf(onePercent),
+        update10: kindsOf(tenPercent),
+        names: '; the unchanged parameters are re-tagged with the new generation (AddTagsToResource), not read',
       };
       for (const phase of PHASES) {
         const all = figures[phase];
@@ -190,11 +221,7 @@ export async function reconcilerRows(sizes: number[], runs: number): Promise<Ben
           case: caseName,
           metric: `${label[phase]}: SSM calls per parameter changed`,
           value: (calls / changedOf[phase]).toFixed(2),
-          note: `${calls} calls / ${changedOf[phase]} parameters: ${breakdown}` +
-            (phase === 'update'
-              ? `; changed: ${kindCount(ParameterKind.STRING)} String, ${kindCount(ParameterKind.STRING_LIST)} StringList, ` +
-                `${kindCount(ParameterKind.GENERATED)} generated (Generation bumped)`
-              : ''),
+          note: `${calls} calls / ${changedOf[phase]} parameters: ${breakdown}${noteOf[phase] ?? ''}`,
         });
       }
     }

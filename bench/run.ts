@@ -42,7 +42,7 @@ type Section = (options: Options) => Promise<BenchRow[]> | BenchRow[];
 
 const SECTIONS: Record<string, Section> = {
   1: (o) => synthCostRows([10, 100, 1_000, 10_000], o.runs),
-  2: (o) => reconcilerRows([100, 1_000], o.runs),
+  2: (o) => reconcilerRows([1_000, 10_000], o.runs),
   3: (o) => bundleRows(Math.max(o.runs, 5)),
   4: (o) => rotationRows(o.runs),
   5: () => grantRows([1, 10, 50]),
