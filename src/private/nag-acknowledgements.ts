@@ -12,6 +12,8 @@ function asNagString(value: unknown): string {
   if (typeof intrinsic.Ref === 'string') return `<${intrinsic.Ref}>`;
   if (Array.isArray(intrinsic['Fn::GetAtt'])) return `<${intrinsic['Fn::GetAtt'].join('.')}>`;
   if (Array.isArray(intrinsic['Fn::Join'])) return (intrinsic['Fn::Join'][1] as unknown[]).map(asNagString).join(intrinsic['Fn::Join'][0]);
+  // `${AWS::AccountId}` as `<AWS::AccountId>`: the asset bucket's name in an environment-agnostic stack.
+  if (typeof intrinsic['Fn::Sub'] === 'string') return (intrinsic['Fn::Sub'] as string).replace(/\$\{([^}]+)\}/g, '<$1>');
   return JSON.stringify(value);
 }
 
