@@ -73,7 +73,10 @@ export function createTreeHandler(deps: TreeHandlerDeps): TreeHandler {
       // failing the Lambda's start and leaving CloudFormation waiting for an answer.
       logic: async (signal) => {
         if (continuation.problem) throw new Error(continuation.problem);
-        return handleTreeEvent(event, { ...deps, manifests, redactor, log, signal, concurrency: deps.concurrency ?? concurrencyFromEnvironment() });
+        return handleTreeEvent(event, {
+          ...deps, manifests, redactor, log, signal, concurrency: deps.concurrency ?? concurrencyFromEnvironment(),
+          operationStartedAt: Date.parse(continuation.firstStartedAt),
+        });
       },
     });
   };
