@@ -74,7 +74,12 @@ export function createTreeHandler(deps: TreeHandlerDeps): TreeHandler {
       logic: async (signal) => {
         if (continuation.problem) throw new Error(continuation.problem);
         return handleTreeEvent(event, {
-          ...deps, manifests, redactor, log, signal, concurrency: deps.concurrency ?? concurrencyFromEnvironment(),
+          ...deps,
+          manifests,
+          redactor,
+          log,
+          signal,
+          concurrency: deps.concurrency ?? concurrencyFromEnvironment(),
           operationStartedAt: Date.parse(continuation.firstStartedAt),
         });
       },

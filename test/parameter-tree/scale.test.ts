@@ -6,8 +6,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { newStack } from './fixtures';
 import { treeProperties } from './manifest-support';
-import { ParameterStoreThroughput, ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
 import { OPERATION_LIMIT_MS, OPERATION_MARGIN_MS } from '../../lambda-handlers/shared/continuation';
+import { ParameterStoreThroughput, ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
 import {
   CUSTOM_RESOURCE_OPERATION_SECONDS,
   RECONCILER_OPERATION_SECONDS,
