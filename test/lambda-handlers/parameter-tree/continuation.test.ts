@@ -256,6 +256,25 @@ describeWithServices(['moto'], 'a reconcile longer than one invocation continues
     expect(chain.answers[0].Reason).toMatch(/^DeadlineError: out of time: \d+ of 300 parameter\(s\) of tree .*The work does not continue: CloudFormation's limit for one custom-resource operation \(one hour\) is nearly used up after 2 invocation\(s\) since /);
   });
 
+  test('a continuation field that is not one fails the event, naming it, before anything is written', async () => {
+    // GIVEN an event whose continuation field was altered
+    const path = uniquePath('continued-malformed');
+    const event = { ...createEvent(collector.responseUrl, tree(path, specs(3))), [CONTINUATION_FIELD]: { Attempt: 'two', FirstStartedAt: 'yesterday' } };
+
+    // WHEN
+    const chain = await runChain(event, handler());
+
+    // THEN
+    expect(chain.invocations).toBe(1);
+    expect(chain.answers).toHaveLength(1);
+    expect(chain.answers[0]).toMatchObject({
+      Status: 'FAILED',
+      Reason: `the event's ${CONTINUATION_FIELD} must be {Attempt: an integer of 2 or more, FirstStartedAt: an ISO 8601 time}, ` +
+        'got: {"Attempt":"two","FirstStartedAt":"yesterday"}',
+    });
+    expect(await valuesUnder(path)).toEqual({});
+  });
+
   test('when the function cannot invoke itself, it answers FAILED, once, with Lambda\'s reason', async () => {
     // GIVEN Lambda refuses the invocation (a role without lambda:InvokeFunction, say)
     lambda.failWith = { status: 403, errorType: 'AccessDeniedException', message: 'not authorized to perform: lambda:InvokeFunction' };
