@@ -136,7 +136,8 @@ export async function continuedRows(): Promise<BenchRow[]> {
       const last = answers[answers.length - 1];
       physicalId = last?.PhysicalResourceId ?? physicalId;
       results.push({ phase, status: last?.Status ?? 'no answer', reason: last?.Reason, answers: answers.length, invocations, ms, calls: proxy!.counts('main', since) });
-      process.stderr.write(`bench: ${phase}: ${last?.Status} after ${invocations} invocation(s) in ${formatMs(ms)}\n`);
+      const calls = Object.entries(proxy!.counts('main', since)).map(([action, c]) => `${action} ${c.forwarded}`).join(', ');
+      process.stderr.write(`bench: ${phase}: ${last?.Status} after ${invocations} invocation(s) in ${formatMs(ms)} (${calls})${last?.Reason ? `: ${last.Reason}` : ''}\n`);
     };
     await run('Create', () => createEvent(collector.responseUrl, props));
     await run(`Update ${indexes.size} values (1%)`, () => updateEvent(collector.responseUrl, physicalId, newProps, props));

@@ -1,6 +1,7 @@
 /**
- * Runs a custom resource's logic and always answers CloudFormation: on success, on error, and
- * before the Lambda times out. At the deadline the logic's signal aborts, and the answer waits
+ * Runs a custom resource's logic and answers CloudFormation: on success, on error, and before the
+ * Lambda times out, unless the logic, stopped by the deadline, continues in another invocation
+ * that answers instead (`onDeadline`). At the deadline the logic's signal aborts, and the answer waits
  * until the logic has stopped: Lambda freezes the environment once the handler returns, and a
  * worker still running would thaw in the next event (often the rollback) and write stale values.
  * Every message passes through the redactor first.
@@ -85,7 +86,7 @@ export async function runCustomResource<P>(run: CustomResourceRun<P>): Promise<v
   } catch (error) {
     // Only logic that stopped may continue elsewhere: a worker still running would race the next invocation.
     const outcome = controller.signal.aborted && !(error instanceof DeadlineReached) && run.onDeadline
-      ? await run.onDeadline(error)
+      ? await run.onDeadline(error).catch((e): DeadlineOutcome => ({ continued: false, reason: `${describeError(error)}; ${describeError(e)}` }))
       : undefined;
     // Another invocation answers; the timers are cleared on the way out.
     if (outcome?.continued) return;
