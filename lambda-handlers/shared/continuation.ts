@@ -89,9 +89,10 @@ export class OperationContinuation {
   public async onDeadline(error: unknown): Promise<DeadlineOutcome> {
     const { request, settings } = this;
     const what = describeError(error);
-    if (!request.isOutOfTime(error)) return { continued: false, reason: what };
-    if (!settings.invoke || !request.functionArn) {
-      return { continued: false, reason: `${what} (this handler cannot continue in another invocation: it knows no function to invoke)` };
+    // Without an invoker the handler does not continue (tests and tools that run it in process).
+    if (!request.isOutOfTime(error) || !settings.invoke) return { continued: false, reason: what };
+    if (!request.functionArn) {
+      return { continued: false, reason: `${what} (it cannot continue in another invocation: Lambda's context names no function to invoke)` };
     }
     const leftMs = this.answerBy - Date.now();
     if (leftMs < (settings.minimumContinuationMs ?? MINIMUM_CONTINUATION_MS)) {
