@@ -62,31 +62,6 @@ class TokenBucket {
 }
 
 export class ThrottlingProxy {
-  /** Reads moto's pages until `pageSize` parameters or the end, and answers them as one page. */
-  private async describeInLargerPages(req: http.IncomingMessage, res: http.ServerResponse, pageSize: number): Promise<void> {
-    let raw = '';
-    for await (const chunk of req) raw += chunk;
-    const request = JSON.parse(raw || '{}');
-    const parameters: unknown[] = [];
-    let token: string | undefined = request.NextToken;
-    try {
-      do {
-        const { status, json } = await forwardJson(this.options.target, req, { ...request, NextToken: token, MaxResults: undefined });
-        if (status !== 200) {
-          res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(json));
-          return;
-        }
-        parameters.push(...(json.Parameters ?? []));
-        token = json.NextToken;
-      } while (token && parameters.length < pageSize);
-      const body = JSON.stringify({ Parameters: parameters, ...(token ? { NextToken: token } : {}) });
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(body);
-    } catch (error) {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`proxy: ${(error as Error).message}`);
-    }
-  }
-
   /** Every request seen, in arrival order. */
   public readonly events: ProxyEvent[] = [];
   private readonly buckets = new Map<string, TokenBucket>();
@@ -166,6 +141,31 @@ export class ThrottlingProxy {
     // A client that gave up (aborted) closes its side; stop forwarding what is left.
     req.on('aborted', () => forward.destroy());
     req.pipe(forward);
+  }
+
+  /** Reads moto's pages until `pageSize` parameters or the end, and answers them as one page. */
+  private async describeInLargerPages(req: http.IncomingMessage, res: http.ServerResponse, pageSize: number): Promise<void> {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const request = JSON.parse(raw || '{}');
+    const parameters: unknown[] = [];
+    let token: string | undefined = request.NextToken;
+    try {
+      do {
+        const { status, json } = await forwardJson(this.options.target, req, { ...request, NextToken: token, MaxResults: undefined });
+        if (status !== 200) {
+          res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(json));
+          return;
+        }
+        parameters.push(...(json.Parameters ?? []));
+        token = json.NextToken;
+      } while (token && parameters.length < pageSize);
+      const body = JSON.stringify({ Parameters: parameters, ...(token ? { NextToken: token } : {}) });
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(body);
+    } catch (error) {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`proxy: ${(error as Error).message}`);
+    }
   }
 }
 
