@@ -61,6 +61,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-kms@^3',
     '@aws-sdk/client-cloudformation@^3',
     '@aws-sdk/client-s3@^3',
+    '@aws-sdk/client-lambda@^3',
     '@aws-sdk/client-secrets-manager@^3',
     'aws-sdk-client-mock@^4',
     'pg@^8',

@@ -4,10 +4,12 @@
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { cloudFormationStacks } from './parameter-tree/stack-view';
 import { createTreeHandler } from './parameter-tree/tree-handler';
+import { lambdaInvoker } from './shared/continuation';
 import { realSleep } from './shared/retry';
 
 /**
@@ -24,4 +26,7 @@ export const handler = createTreeHandler({
   // The SDK's own retries: the manifest is read once per event, unpaced.
   s3: new S3Client({ requestHandler: clientSettings.requestHandler }),
   sleep: realSleep,
+  // A reconcile out of time invokes this function again to continue; one SDK retry is
+  // enough there, and the short timeouts keep the call inside the time kept to answer.
+  continuation: { invoke: lambdaInvoker(new LambdaClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 2_000, requestTimeout: 2_000 } })) },
 });

@@ -53,6 +53,11 @@ export interface ReconcileTreeOptions {
    * plan (a secret to turn back into a plain parameter), so most events never ask.
    */
   readonly isRollingBack?: () => Promise<boolean>;
+  /**
+   * When the first invocation of this CloudFormation operation started (epoch ms): a version
+   * written since then was written for this very event, by an earlier invocation or a duplicate.
+   */
+  readonly operationStartedAt?: number;
 }
 
 /** The invocation ran out of time; the message says how far it got. */
@@ -361,11 +366,27 @@ class ParameterExecutor {
         // The spec's value may live in an older version (a rollback, or a spec flipping back).
         const labelled = await this.options.store.versionLabelled(name, source.label);
         if (labelled && labelled.version === source.skipIfLabelOn) return undefined;
-        return labelled ? labelled.value : this.freshValue(parameter, source.otherwise);
+        if (labelled) return labelled.value;
+        if (source.otherwise === 'generate' && await this.labelSecretGeneratedByThisOperation(name, source.label)) return undefined;
+        return this.freshValue(parameter, source.otherwise);
       }
       default:
         return this.freshValue(parameter, source.from);
     }
+  }
+
+  /**
+   * A generated secret whose latest version this operation wrote, but whose label the deadline
+   * cut off (the write landed, the label call did not run): that value was generated for this
+   * very spec, so it gets the label instead of being generated a second time.
+   */
+  private async labelSecretGeneratedByThisOperation(name: string, label: string): Promise<boolean> {
+    const startedAt = this.options.operationStartedAt;
+    if (startedAt === undefined) return false;
+    const latest = await this.options.store.current(name);
+    if (!latest?.modifiedAt || latest.modifiedAt.getTime() < startedAt) return false;
+    await this.options.store.label(name, latest.version, label);
+    return true;
   }
 
   /** A value for a spec that has none yet. */

@@ -67,6 +67,14 @@ export interface HistoryEntry {
   readonly labels: readonly string[];
 }
 
+/** One version of a parameter, decrypted. */
+export interface StoredVersion {
+  readonly value: string;
+  readonly version: number;
+  /** When Parameter Store wrote it. */
+  readonly modifiedAt?: Date;
+}
+
 export class ParameterStore {
   constructor(
     private readonly ssm: SSMClient,
@@ -135,14 +143,14 @@ export class ParameterStore {
   }
 
   /** The version carrying `label` (or numbered so), decrypted; undefined when no version has it. */
-  public async versionLabelled(name: string, label: string | undefined): Promise<{ value: string; version: number } | undefined> {
+  public async versionLabelled(name: string, label: string | undefined): Promise<StoredVersion | undefined> {
     try {
       const selector = label === undefined ? name : `${name}:${label}`;
       const result = await this.calls.call('GetParameter*', (abortSignal) =>
         this.ssm.send(new GetParameterCommand({ Name: selector, WithDecryption: true }), { abortSignal }));
       const value = result.Parameter?.Value ?? '';
       this.redactor.add(value);
-      return { value, version: result.Parameter?.Version ?? 0 };
+      return { value, version: result.Parameter?.Version ?? 0, modifiedAt: result.Parameter?.LastModifiedDate };
     } catch (error) {
       if (LABEL_NOT_FOUND.has((error as Error).name)) return undefined;
       throw error;
@@ -150,7 +158,7 @@ export class ParameterStore {
   }
 
   /** The latest version, or the one `version` names, decrypted; undefined when it does not exist. */
-  public async current(name: string, version?: number): Promise<{ value: string; version: number } | undefined> {
+  public async current(name: string, version?: number): Promise<StoredVersion | undefined> {
     return this.versionLabelled(name, version === undefined ? undefined : String(version));
   }
 

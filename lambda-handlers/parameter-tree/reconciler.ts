@@ -43,6 +43,8 @@ export interface ReconcilerDeps {
   readonly transientAttempts?: number;
   /** Reads the tree's manifest; needed for properties that point at one. */
   readonly manifests?: ManifestReader;
+  /** When the first invocation of this CloudFormation operation started (epoch ms); see ReconcileTreeOptions. */
+  readonly operationStartedAt?: number;
 }
 
 /** Limiters start this far under the quota, leaving room for other callers and clock skew. */

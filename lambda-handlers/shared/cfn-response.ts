@@ -34,6 +34,8 @@ export type CustomResourceEvent<P> = CreateEvent<P> | UpdateEvent<P> | DeleteEve
 
 /** The part of the Lambda context a custom resource needs. */
 export interface LambdaContextLike {
+  /** The function's ARN as invoked; a handler that continues in another invocation invokes it. */
+  readonly invokedFunctionArn?: string;
   getRemainingTimeInMillis(): number;
 }
 

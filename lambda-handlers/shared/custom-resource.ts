@@ -1,6 +1,7 @@
 /**
- * Runs a custom resource's logic and always answers CloudFormation: on success, on error, and
- * before the Lambda times out. At the deadline the logic's signal aborts, and the answer waits
+ * Runs a custom resource's logic and answers CloudFormation: on success, on error, and before the
+ * Lambda times out, unless the logic, stopped by the deadline, continues in another invocation
+ * that answers instead (`onDeadline`). At the deadline the logic's signal aborts, and the answer waits
  * until the logic has stopped: Lambda freezes the environment once the handler returns, and a
  * worker still running would thaw in the next event (often the rollback) and write stale values.
  * Every message passes through the redactor first.
@@ -29,7 +30,20 @@ export interface CustomResourceRun<P> {
   /** Time kept in reserve to send the response before the Lambda is killed. */
   readonly safetyMarginMs?: number;
   readonly log?: (message: string) => void;
+  /**
+   * Epoch ms by which the answer must be sent, even if the Lambda has more time: the logic's
+   * deadline is then the earlier of the two (a limit of the whole operation, say).
+   */
+  readonly answerBy?: number;
+  /**
+   * Asked when the deadline cancelled the logic and the logic stopped with `error`: `continued`
+   * when another invocation carries the work on and answers instead of this one (this one then
+   * sends nothing), else the reason to fail with.
+   */
+  readonly onDeadline?: (error: unknown) => Promise<DeadlineOutcome>;
 }
+
+export type DeadlineOutcome = { readonly continued: true } | { readonly continued: false; readonly reason: string };
 
 export const DEFAULT_SAFETY_MARGIN_MS = 10_000;
 
@@ -49,7 +63,8 @@ const STOP_WAIT_SHARE = 0.5;
 export async function runCustomResource<P>(run: CustomResourceRun<P>): Promise<void> {
   const { event, redactor } = run;
   const log = run.log ?? ((message: string) => console.log(message));
-  const budgetMs = Math.max(0, run.context.getRemainingTimeInMillis() - (run.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS));
+  const remainingMs = Math.min(run.context.getRemainingTimeInMillis(), run.answerBy === undefined ? Infinity : run.answerBy - Date.now());
+  const budgetMs = Math.max(0, remainingMs - (run.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS));
 
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), budgetMs);
@@ -69,7 +84,13 @@ export async function runCustomResource<P>(run: CustomResourceRun<P>): Promise<v
     response = { ...base, Status: 'SUCCESS' as const, PhysicalResourceId: result.physicalResourceId, Data: result.data };
     log(`${event.RequestType} ${event.LogicalResourceId} succeeded: ${result.physicalResourceId}`);
   } catch (error) {
-    const reason = truncateReason(redactor.redact(describeError(error)));
+    // Only logic that stopped may continue elsewhere: a worker still running would race the next invocation.
+    const outcome = controller.signal.aborted && !(error instanceof DeadlineReached) && run.onDeadline
+      ? await run.onDeadline(error).catch((e): DeadlineOutcome => ({ continued: false, reason: `${describeError(error)}; ${describeError(e)}` }))
+      : undefined;
+    // Another invocation answers; the timers are cleared on the way out.
+    if (outcome?.continued) return;
+    const reason = truncateReason(redactor.redact(outcome ? outcome.reason : describeError(error)));
     response = { ...base, Status: 'FAILED' as const, Reason: reason, PhysicalResourceId: await failureId(run.physicalIdOnFailure) };
     log(`${event.RequestType} ${event.LogicalResourceId} failed: ${reason}`);
   } finally {

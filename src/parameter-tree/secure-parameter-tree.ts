@@ -393,8 +393,8 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     this.resource = new CfnResource(this, 'Default', { type: TREE_RESOURCE_TYPE, properties });
     // Parameters written by earlier versions carry `<stack name>/<logical id>`: the tree takes them over.
     this.resource.addPropertyOverride('LegacyOwner', legacyOwner);
-    // The reconciler may only run once it holds this tree's permissions.
-    this.resource.node.addDependency(this.reconciler.policy);
+    // The reconciler may only run once it holds this tree's permissions, and may continue itself.
+    this.resource.node.addDependency(this.reconciler.policy, this.reconciler.continuationPolicy);
 
     for (const [relativeName, value] of Object.entries(requireObject(props.parameters ?? {}, 'parameters'))) {
       this.addParameter(relativeName, value as ParameterValue);

@@ -17,7 +17,9 @@ const HANDLER_DIRS = ['lambda-handlers/parameter-tree', 'lambda-handlers/shared'
 const ROOT = path.join(__dirname, '..', '..');
 
 /** `<service>:<Action>` for every `<Action>Command` the handler imports from the given SDK client. */
-function handlerActions(client: '@aws-sdk/client-ssm' | '@aws-sdk/client-kms' | '@aws-sdk/client-cloudformation' | '@aws-sdk/client-s3', service: string): string[] {
+type SdkClient = '@aws-sdk/client-ssm' | '@aws-sdk/client-kms' | '@aws-sdk/client-cloudformation' | '@aws-sdk/client-s3' | '@aws-sdk/client-lambda';
+
+function handlerActions(client: SdkClient, service: string): string[] {
   const files = HANDLER_DIRS.flatMap((dir) => fs.readdirSync(path.join(ROOT, dir)).map((file) => path.join(ROOT, dir, file)))
     .concat(path.join(ROOT, 'lambda-handlers', 'parameter-tree-reconciler.lambda.ts'));
   const actions = new Set<string>();
@@ -107,6 +109,34 @@ describe('the reconciler policy allows what the handler calls, and nothing more'
     // THEN
     expect(handlerActions('@aws-sdk/client-s3', 's3')).toEqual(['s3:GetObject']);
     expect(allowed).toEqual(['s3:GetObject']);
+  });
+});
+
+describe('the reconciler may invoke itself, and only itself, to continue a long reconcile', () => {
+  test('its Lambda actions are exactly the Lambda commands the handler sends, on its own function, in a policy the function does not wait for', () => {
+    // GIVEN
+    const stack = newStack();
+    new SecureParameterTree(stack, 'Config', { path: '/app' });
+    const template = Template.fromStack(stack);
+
+    // WHEN
+    const policies = template.findResources('AWS::IAM::ManagedPolicy');
+    const withLambda = Object.entries(policies).filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('"lambda:'));
+    const [functionId, fn] = Object.entries(template.findResources('AWS::Lambda::Function'))[0];
+    const [, tree] = Object.entries(template.findResources('Custom::SecureParameterTree'))[0];
+
+    // THEN one policy allows exactly what the handler calls (IAM names the SDK's Invoke InvokeFunction), on the function's own ARN
+    const called = handlerActions('@aws-sdk/client-lambda', 'lambda').map((action) => (action === 'lambda:Invoke' ? 'lambda:InvokeFunction' : action));
+    expect(called).toEqual(['lambda:InvokeFunction']);
+    expect(withLambda).toHaveLength(1);
+    const [policyId, policy] = withLambda[0];
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      { Sid: 'InvokeItselfToContinue', Effect: 'Allow', Action: called[0], Resource: { 'Fn::GetAtt': [functionId, 'Arn'] } },
+    ]);
+    expect(policy.Properties.Roles).toEqual([{ Ref: fn.Properties.Role['Fn::GetAtt'][0] }]);
+    // and the custom resource waits for it, the function does not (that would be a cycle)
+    expect(tree.DependsOn).toContain(policyId);
+    expect(fn.DependsOn ?? []).not.toContain(policyId);
   });
 });
 

@@ -6,8 +6,17 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { newStack } from './fixtures';
 import { treeProperties } from './manifest-support';
+import { OPERATION_LIMIT_MS, OPERATION_MARGIN_MS } from '../../lambda-handlers/shared/continuation';
 import { ParameterStoreThroughput, ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
-import { TreeScale, accountLimitProblems, deploymentTimeProblem, deploymentTimeWarning, firstDeploymentSeconds } from '../../src/parameter-tree/private/scale';
+import {
+  CUSTOM_RESOURCE_OPERATION_SECONDS,
+  RECONCILER_OPERATION_SECONDS,
+  TreeScale,
+  accountLimitProblems,
+  deploymentTimeProblem,
+  deploymentTimeWarning,
+  firstDeploymentSeconds,
+} from '../../src/parameter-tree/private/scale';
 
 const KB = 1024;
 
@@ -69,7 +78,7 @@ describe("a first deployment's duration at the tree's throughput", () => {
     expect(firstDeploymentSeconds(secretsHigher)).toBe(1_000);
   });
 
-  test('refuses a tree whose first deployment outlasts one custom-resource operation (1 hour)', () => {
+  test('refuses a tree whose first deployment outlasts one custom-resource operation (1 hour), even continuing across invocations', () => {
     // GIVEN 10,801 generated secrets: 1,081 s of PutParameter at 'higher', 3,601 s of LabelParameterVersion
     const app = new App();
     treeOf(newStack(app), 'Config', '/big', 10_801, () => ParameterValue.generatedSecret(),
@@ -79,10 +88,15 @@ describe("a first deployment's duration at the tree's throughput", () => {
     expect(() => app.synth()).toThrow(
       "the tree '/big' (ConfigStack/Config) makes 10,801 PutParameter calls (10 per second at the 'higher' throughput) and " +
       '10,801 LabelParameterVersion calls (3 per second) when it is first deployed: at least 3,601 s (60 min), ' +
-      'beyond the 60 minutes CloudFormation waits for one custom-resource operation.');
+      'beyond the 60 minutes CloudFormation waits for one custom-resource operation, however many invocations the reconciler continues across.');
   });
 
-  test('warns, saying what happens, when it outlasts one reconciler invocation (15 minutes)', () => {
+  test("the reconciler's share of the hour is the one its handler stops continuing at", () => {
+    expect(RECONCILER_OPERATION_SECONDS * 1000).toBe(OPERATION_LIMIT_MS - OPERATION_MARGIN_MS);
+    expect(CUSTOM_RESOURCE_OPERATION_SECONDS * 1000).toBe(OPERATION_LIMIT_MS);
+  });
+
+  test('warns, saying that it continues across invocations, when it outlasts one reconciler invocation (15 minutes)', () => {
     // GIVEN 2,701 strings at the default throughput: 900.3 s
     const stack = newStack();
     treeOf(stack, 'Config', '/slow', 2_701, () => ParameterValue.string('x'));
@@ -92,7 +106,8 @@ describe("a first deployment's duration at the tree's throughput", () => {
     expect(warnings.map((w) => String(w.entry.data))).toEqual([expect.stringContaining(
       "the tree '/slow' (ConfigStack/Config) makes 2,701 PutParameter calls (3 per second at the 'default' throughput) and 0 LabelParameterVersion calls " +
       '(3 per second) when it is first deployed: at least 901 s (15 min), beyond one reconciler invocation (15 minutes). ' +
-      'The reconciler does not continue in another invocation: the deployment fails at its deadline',
+      'The reconciler continues in further invocations of itself (at least 2 in all) and answers CloudFormation once, when done, ' +
+      "if that is within 55 minutes of the operation's start (CloudFormation waits 60; the rest is kept for Lambda's queue and the answer).",
     )]);
   });
 

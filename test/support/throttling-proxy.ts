@@ -17,6 +17,12 @@ export interface ThrottlingProxyOptions {
   readonly limits: BucketLimits;
   /** A bucket holds this many seconds of its rate (at least one call): the burst it allows. */
   readonly burstSeconds?: number;
+  /**
+   * DescribeParameters pages of up to this many parameters, as AWS returns (50), made of moto's
+   * pages of 10: one throttled call then reads what one call reads on AWS.
+   * @default - moto's pages, unchanged
+   */
+  readonly describePageSize?: number;
 }
 
 export interface ProxyEvent {
@@ -119,6 +125,10 @@ export class ThrottlingProxy {
       res.end(THROTTLE_BODY);
       return;
     }
+    if (action === 'DescribeParameters' && this.options.describePageSize) {
+      void this.describeInLargerPages(req, res, this.options.describePageSize);
+      return;
+    }
     const upstream = new URL(req.url ?? '/', this.options.target);
     const forward = http.request(upstream, { method: req.method, headers: { ...req.headers, host: upstream.host } }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -132,6 +142,41 @@ export class ThrottlingProxy {
     req.on('aborted', () => forward.destroy());
     req.pipe(forward);
   }
+
+  /** Reads moto's pages until `pageSize` parameters or the end, and answers them as one page. */
+  private async describeInLargerPages(req: http.IncomingMessage, res: http.ServerResponse, pageSize: number): Promise<void> {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const request = JSON.parse(raw || '{}');
+    const parameters: unknown[] = [];
+    let token: string | undefined = request.NextToken;
+    try {
+      do {
+        const { status, json } = await forwardJson(this.options.target, req, { ...request, NextToken: token, MaxResults: undefined });
+        if (status !== 200) {
+          res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(json));
+          return;
+        }
+        parameters.push(...(json.Parameters ?? []));
+        token = json.NextToken;
+      } while (token && parameters.length < pageSize);
+      const body = JSON.stringify({ Parameters: parameters, ...(token ? { NextToken: token } : {}) });
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(body);
+    } catch (error) {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`proxy: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** One JSON call to moto_server with the request's headers (the signature is not checked). */
+async function forwardJson(target: string, req: http.IncomingMessage, body: unknown): Promise<{ status: number; json: any }> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string' && !['content-length', 'host'].includes(key)) headers[key] = value;
+  }
+  const answer = await fetch(new URL(req.url ?? '/', target), { method: 'POST', headers, body: JSON.stringify(body) });
+  return { status: answer.status, json: await answer.json() };
 }
 
 /** `limits` with every rate multiplied by `factor`: tests scale the quotas so they stay quick. */

@@ -1,6 +1,6 @@
 /**
- * Each SecureParameterTree's own reconciler: a function, a role whose one managed policy holds
- * only that tree's permissions, and an encrypted log group. Trees of one stack share the KMS key
+ * Each SecureParameterTree's own reconciler: a function, a role whose managed policies hold only
+ * that tree's permissions (and the function's permission to invoke itself), and an encrypted log group. Trees of one stack share the KMS key
  * of their log groups (a key costs a monthly fee; the key policy names each group).
  */
 import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -78,6 +78,13 @@ export class TreeReconciler extends Construct {
   public readonly policy: iam.ManagedPolicy;
   public readonly function: lambda.IFunction;
   public readonly logGroup: logs.LogGroup;
+  /**
+   * Lets the function invoke itself, to continue a reconcile that outlasts one invocation. A
+   * policy of its own: in the role's main policy the function's ARN would make the function
+   * depend on itself (the function waits for the main policy). Only the tree's custom resource
+   * waits for this one.
+   */
+  public readonly continuationPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: TreeReconcilerProps) {
     super(scope, id);
@@ -117,6 +124,11 @@ export class TreeReconciler extends Construct {
     dependOnPolicy(fn, parts);
     acknowledgeReconcilerFunction(fn);
     this.function = fn;
+    this.continuationPolicy = new iam.ManagedPolicy(this, 'ContinuationPolicy', {
+      description: `Lets the cdk-secure-config reconciler of ${path} invoke itself to continue a reconcile longer than one invocation`,
+      statements: [new iam.PolicyStatement({ sid: 'InvokeItselfToContinue', actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] })],
+      roles: [parts.role],
+    });
   }
 
   /** Adds a statement to the reconciler's policy. */

@@ -1,6 +1,7 @@
 /**
  * What cannot deploy however the tree is written: more parameters than Parameter Store holds in
- * one account and Region, and a first deployment longer than CloudFormation or Lambda waits.
+ * one account and Region, and a first deployment longer than CloudFormation waits (the reconciler
+ * continues across Lambda invocations, so one invocation's 15 minutes is only a warning).
  * The estimates count only the writes a Create cannot avoid, at the throughput the tree was told:
  * a lower bound, since reads, retries and other writers of the account come on top.
  */
@@ -11,7 +12,13 @@ import { PARAMETER_STORE_TPS, ParameterStoreThroughputName, ParameterTierName } 
 export const PARAMETERS_PER_ACCOUNT_AND_REGION = { Standard: 10_000, Advanced: 100_000 } as const;
 /** CloudFormation waits this long for one custom-resource operation. */
 export const CUSTOM_RESOURCE_OPERATION_SECONDS = 60 * 60;
-/** One reconciler invocation: the function's timeout (see ReconcilerProvider). */
+/**
+ * What the reconciler uses of that hour, continuing across invocations: the rest covers the
+ * asynchronous queue before each invocation and the answer (the handler's OPERATION_LIMIT_MS
+ * less OPERATION_MARGIN_MS, lambda-handlers/shared/continuation.ts).
+ */
+export const RECONCILER_OPERATION_SECONDS = 55 * 60;
+/** One reconciler invocation: the function's timeout (see TreeReconciler). */
 export const RECONCILER_INVOCATION_SECONDS = 15 * 60;
 
 /** What the checks need to know of a tree. */
@@ -71,22 +78,31 @@ function describeWrites(tree: TreeScale): string {
     `(${tps.LabelParameterVersion} per second) when it is first deployed: at least ${count(seconds)} s (${(seconds / 60).toFixed(0)} min)`;
 }
 
-/** A first deployment longer than one custom-resource operation cannot succeed: an error. */
+const minutes = (seconds: number) => seconds / 60;
+
+/**
+ * A first deployment longer than one custom-resource operation cannot succeed, however many
+ * invocations the reconciler continues across: an error.
+ */
 export function deploymentTimeProblem(tree: TreeScale): string | undefined {
   if (firstDeploymentSeconds(tree) <= CUSTOM_RESOURCE_OPERATION_SECONDS) return undefined;
-  return `${describeWrites(tree)}, beyond the ${CUSTOM_RESOURCE_OPERATION_SECONDS / 60} minutes CloudFormation waits for one custom-resource operation. ` +
+  return `${describeWrites(tree)}, beyond the ${minutes(CUSTOM_RESOURCE_OPERATION_SECONDS)} minutes CloudFormation waits for one custom-resource operation, ` +
+    'however many invocations the reconciler continues across. ' +
     'Split the parameters over several trees (each its own path), or use ParameterStoreThroughput.HIGHER if the account has that setting.';
 }
 
 /**
- * A first deployment longer than one reconciler invocation: it can deploy, but not in one go.
- * Today the reconciler does not continue in a second invocation; the message says what happens.
+ * A first deployment longer than one reconciler invocation: it deploys, continuing across
+ * invocations, but close enough to the operation's limit that the message says what happens.
  */
 export function deploymentTimeWarning(tree: TreeScale): string | undefined {
   const seconds = firstDeploymentSeconds(tree);
   if (seconds <= RECONCILER_INVOCATION_SECONDS || seconds > CUSTOM_RESOURCE_OPERATION_SECONDS) return undefined;
-  return `${describeWrites(tree)}, beyond one reconciler invocation (${RECONCILER_INVOCATION_SECONDS / 60} minutes). ` +
-    'The reconciler does not continue in another invocation: the deployment fails at its deadline, naming what was written, and CloudFormation rolls back. ' +
+  return `${describeWrites(tree)}, beyond one reconciler invocation (${minutes(RECONCILER_INVOCATION_SECONDS)} minutes). ` +
+    `The reconciler continues in further invocations of itself (at least ${Math.ceil(seconds / RECONCILER_INVOCATION_SECONDS)} in all) and answers CloudFormation once, when done, ` +
+    `if that is within ${minutes(RECONCILER_OPERATION_SECONDS)} minutes of the operation's start (CloudFormation waits ${minutes(CUSTOM_RESOURCE_OPERATION_SECONDS)}; ` +
+    "the rest is kept for Lambda's queue and the answer). Reads, retries and other writers of the account add to this estimate: " +
+    'a deployment unfinished by then fails, naming what was written, and CloudFormation rolls back. ' +
     'Under RemovalPolicy.RETAIN what was written stays and the next deployment continues from it; under DESTROY the rollback deletes it. ' +
-    'Split the parameters over several trees, or use ParameterStoreThroughput.HIGHER if the account has that setting.';
+    'To keep a margin, split the parameters over several trees, or use ParameterStoreThroughput.HIGHER if the account has that setting.';
 }

@@ -190,4 +190,100 @@ describe('CloudFormation response', () => {
       await server.close();
     }
   });
+
+  /** Logic that stops, with `error`, once the deadline aborts its signal. */
+  const stopsAtDeadline = (error: Error) => (signal: AbortSignal) => new Promise<never>((_, reject) => {
+    signal.addEventListener('abort', () => reject(error), { once: true });
+  });
+
+  test('sends nothing when the logic stopped at the deadline and the work continues in another invocation', async () => {
+    // GIVEN
+    const server = await responseServer();
+    const asked: unknown[] = [];
+    const stopped = new Error('out of time');
+    try {
+      // WHEN
+      await runCustomResource({
+        event: event(server.url),
+        context: { getRemainingTimeInMillis: () => 60 },
+        redactor: new Redactor(),
+        log: () => {},
+        safetyMarginMs: 20,
+        physicalIdOnFailure: '/p@x',
+        logic: stopsAtDeadline(stopped),
+        onDeadline: async (error) => {
+          asked.push(error);
+          return { continued: true };
+        },
+      });
+
+      // THEN
+      expect(asked).toEqual([stopped]);
+      expect(server.received).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("answers FAILED with the continuation's reason when the work cannot continue", async () => {
+    const server = await responseServer();
+    try {
+      await runCustomResource({
+        event: event(server.url),
+        context: { getRemainingTimeInMillis: () => 60 },
+        redactor: new Redactor(),
+        log: () => {},
+        safetyMarginMs: 20,
+        physicalIdOnFailure: '/p@x',
+        logic: stopsAtDeadline(new Error('out of time')),
+        onDeadline: async () => ({ continued: false, reason: 'out of time. Continuing failed' }),
+      });
+
+      expect(JSON.parse(server.received[0].body)).toMatchObject({ Status: 'FAILED', Reason: 'out of time. Continuing failed' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('asks nothing of the continuation for a failure before the deadline, nor for logic that never stops', async () => {
+    const server = await responseServer();
+    const asked: unknown[] = [];
+    const onDeadline = async (error: unknown) => {
+      asked.push(error);
+      return { continued: true } as const;
+    };
+    try {
+      const run = { event: event(server.url), redactor: new Redactor(), log: () => {}, safetyMarginMs: 20, physicalIdOnFailure: '/p@x', onDeadline };
+      await runCustomResource({ ...run, context: { getRemainingTimeInMillis: () => 60_000 }, logic: async () => { throw new Error('refused'); } });
+      await runCustomResource({ ...run, context: { getRemainingTimeInMillis: () => 60 }, logic: () => new Promise(() => {}) });
+
+      expect(asked).toEqual([]);
+      expect(server.received.map((r) => JSON.parse(r.body).Status)).toEqual(['FAILED', 'FAILED']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('ends the logic at `answerBy` when that comes before the Lambda timeout', async () => {
+    // GIVEN a Lambda with a minute left (beyond jest's 5 s per test), and an operation that must answer within 60 ms
+    const server = await responseServer();
+    try {
+      // WHEN
+      await runCustomResource({
+        event: event(server.url),
+        context: { getRemainingTimeInMillis: () => 60_000 },
+        redactor: new Redactor(),
+        log: () => {},
+        safetyMarginMs: 20,
+        answerBy: Date.now() + 60,
+        physicalIdOnFailure: '/p@x',
+        logic: stopsAtDeadline(new Error('out of time')),
+      });
+
+      // THEN the logic was stopped, and the answer sent, well before the Lambda's minute
+      expect(JSON.parse(server.received[0].body)).toMatchObject({ Status: 'FAILED', Reason: 'out of time' });
+    } finally {
+      await server.close();
+    }
+  });
 });
