@@ -58,6 +58,11 @@ export interface ReconcileTreeOptions {
    * written since then was written for this very event, by an earlier invocation or a duplicate.
    */
   readonly operationStartedAt?: number;
+  /**
+   * This invocation continues an operation an earlier invocation began. An Update then reads the
+   * whole path: what the earlier invocations re-tagged is only known from the tags.
+   */
+  readonly continuing?: boolean;
 }
 
 /** The invocation ran out of time; the message says how far it got. */
@@ -141,6 +146,9 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
  * properties, a rollback).
  */
 async function updateScope(options: ReconcileTreeOptions, deployed: ParsedPhysicalId | undefined): Promise<UpdateScope | undefined> {
+  // A continuation reads the whole path: the changed names alone would not tell which unchanged
+  // ones the earlier invocations already re-tagged, and it would re-tag them all again, forever.
+  if (options.continuing) return undefined;
   const scope = updateScopeOf({ props: options.props, oldProps: options.oldProps, deployed });
   if (!scope) return undefined;
   return await options.isRollingBack?.() ? undefined : scope;
