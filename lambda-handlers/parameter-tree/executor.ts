@@ -16,6 +16,7 @@ import {
   TreePlan,
   ValueSource,
 } from './plan';
+import { ownersOf } from './properties';
 import { generateSecret } from './secret-generator';
 import { readTree } from './tree-read';
 import { UpdateScope, updateScopeOf } from './update-scope';
@@ -162,7 +163,7 @@ async function removeLeftovers(options: ReconcileTreeOptions, leftoverPlan: NonN
   const { store, props } = options;
   // Only the candidates' tags matter: looked up by name when that is cheaper than a scan of the path.
   const names = leftoverPlan.candidates.length <= LEFTOVERS_LOOKED_UP_BY_NAME ? new Set(leftoverPlan.candidates) : undefined;
-  const owners = [options.owner, ...(props.LegacyOwner && props.LegacyOwner !== options.owner ? [props.LegacyOwner] : [])];
+  const owners = ownersOf(options.owner, props.LegacyOwner);
   const awaitingCleanup = new Set<string>();
   for (const owner of owners) {
     const tagged = await store.describeTagged(props.Path, { [OWNER_TAG]: owner, [GENERATION_TAG]: leftoverPlan.unlessTaggedWith }, names);

@@ -160,8 +160,22 @@ export function fullNameOf(path: string, relativeName: string): string {
  * has one, else the form earlier versions used, `<stack name>/<logical id>`.
  */
 export function ownerFrom(raw: unknown, stackId: string, logicalResourceId: string): string {
-  const owner = (raw as { Owner?: unknown } | undefined)?.Owner;
-  return typeof owner === 'string' && owner !== '' ? owner : ownerIdOf(stackId, logicalResourceId);
+  return nonEmptyStringOf(raw, 'Owner') ?? ownerIdOf(stackId, logicalResourceId);
+}
+
+/** The legacy owner properties that may not parse (a Delete's) name, if any. */
+export function legacyOwnerFrom(raw: unknown): string | undefined {
+  return nonEmptyStringOf(raw, 'LegacyOwner');
+}
+
+/** Every owner tag value that marks the tree's parameters: the owner, then a different legacy owner. */
+export function ownersOf(owner: string, legacyOwner: string | undefined): string[] {
+  return legacyOwner && legacyOwner !== owner ? [owner, legacyOwner] : [owner];
+}
+
+function nonEmptyStringOf(raw: unknown, property: string): string | undefined {
+  const value = (raw as Record<string, unknown> | undefined)?.[property];
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** `<stack name>/<logical id>`: who owned a tree's parameters before `Owner` existed. */

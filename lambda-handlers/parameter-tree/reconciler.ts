@@ -10,7 +10,7 @@ import { reconcileTree } from './executor';
 import { generationOf, physicalIdOf } from './hashing';
 import { ManifestReader, withManifestLoaded } from './manifest';
 import { ParameterStore } from './parameter-store';
-import { ownerFrom, parseThroughput, parseTreeProperties } from './properties';
+import { legacyOwnerFrom, ownerFrom, ownersOf, parseThroughput, parseTreeProperties } from './properties';
 import { StackViewSource } from './stack-view';
 import {
   PacedSsmAction,
@@ -82,7 +82,7 @@ export async function handleTreeEvent(event: TreeEvent, deps: ReconcilerDeps): P
         physicalId: event.PhysicalResourceId,
         logicalId: event.LogicalResourceId,
         rawProps: event.ResourceProperties,
-        owners: [owner, ...legacyOwnerOf(event.ResourceProperties)],
+        owners: ownersOf(owner, legacyOwnerFrom(event.ResourceProperties)),
         stack,
         store,
       });
@@ -96,8 +96,11 @@ export async function handleTreeEvent(event: TreeEvent, deps: ReconcilerDeps): P
   const kmsCalls = new PacedCalls<'Decrypt'>({ startRates: {}, signal: deps.signal, sleep: deps.sleep, transientAttempts: deps.transientAttempts });
   const decrypt = (ciphertext: string, keyArn: string) => decryptWithKms(deps.kms, ciphertext, keyArn, kmsCalls, deps.redactor);
   const deployedPhysicalId = event.RequestType === 'Update' ? event.PhysicalResourceId : undefined;
-  const isRollingBack = async () => event.RequestType === 'Update' &&
-    await deps.stacks(event.StackId, deps).status() === 'UPDATE_ROLLBACK_IN_PROGRESS';
+  // Asked at most once per event (the plan and the update's read scope may both need it).
+  let rollingBack: Promise<boolean> | undefined;
+  const isRollingBack = () => rollingBack ??= event.RequestType === 'Update'
+    ? deps.stacks(event.StackId, deps).status().then((status) => status === 'UPDATE_ROLLBACK_IN_PROGRESS')
+    : Promise.resolve(false);
   return withStore(props.Throughput ?? 'default', deps, (store) =>
     reconcileTree({ ...deps, props, oldProps, deployedPhysicalId, owner, store, decrypt, isRollingBack }));
 }
@@ -127,12 +130,6 @@ export async function physicalIdOnFailure(event: TreeEvent, manifests?: Manifest
     // Nothing was written with invalid properties; an id no Delete can match.
     return `${event.LogicalResourceId}:invalid-properties`;
   }
-}
-
-/** The legacy owner a Delete's properties name, if any (they may not parse). */
-function legacyOwnerOf(raw: unknown): string[] {
-  const legacy = (raw as { LegacyOwner?: unknown } | undefined)?.LegacyOwner;
-  return typeof legacy === 'string' && legacy !== '' ? [legacy] : [];
 }
 
 /**
