@@ -2,14 +2,16 @@
  * Delete: CloudFormation sends one for a generation that an Update replaced (after the update
  * succeeded, or after it rolled back) and for the whole tree (stack deletion, the tree removed
  * from the template, the rollback of its Create). The event alone does not say which; the
- * stack's status and the physical id live for the logical id do. Parameters the tree adopted
- * are released, never deleted.
+ * stack's status and the physical id live for the logical id do. A replaced generation's Delete
+ * removes what the live generation's reconcile marked as unwanted (REMOVED_IN_TAG), not what its
+ * own generation holds: an Update whose set of names changed writes only the changed names.
+ * Parameters the tree adopted are released, never deleted.
  */
 import { DeadlineError, outOfTimeSays } from './executor';
 import { ParsedPhysicalId, parsePhysicalId } from './hashing';
 import { deleteBatchesOf, ParameterStore } from './parameter-store';
 import { StackView } from './stack-view';
-import { ADOPTED_TAG, GENERATION_TAG, OWNER_TAG, TREE_RESOURCE_TYPE } from '../../src/parameter-tree/private/contract';
+import { ADOPTED_TAG, OWNER_TAG, REMOVED_IN_TAG, TREE_RESOURCE_TYPE } from '../../src/parameter-tree/private/contract';
 import { ConcurrentWorkError, mapWithConcurrency, WorkCancelledError } from '../shared/concurrency';
 import { describeError } from '../shared/retry';
 
@@ -33,8 +35,13 @@ export interface DeleteOptions {
 export type Removal =
   /** Nothing to remove. */
   | { readonly scope: 'none'; readonly why: string }
-  /** The parameters still tagged with this generation; released instead of deleted when `release`. */
-  | { readonly scope: 'generation'; readonly release: boolean; readonly why: string }
+  /**
+   * The parameters marked REMOVED_IN_TAG=`removedIn` (the live generation): the ones it does not
+   * want. Released instead of deleted when `release`.
+   */
+  | { readonly scope: 'removed'; readonly removedIn: string; readonly release: boolean; readonly why: string }
+  /** Every parameter the tree owns under the path it moved away from; released instead of deleted when `release`. */
+  | { readonly scope: 'old-path'; readonly release: boolean; readonly why: string }
   /** Every parameter of the tree (removal policy destroy). */
   | { readonly scope: 'tree'; readonly why: string };
 
@@ -50,6 +57,9 @@ export interface RemovalInput {
 
 /** Stack statuses in which the whole stack, or the Create that made it, goes away. */
 const STACK_GOING = /^(DELETE|ROLLBACK)_/;
+/** The cleanup phases, after an update that succeeded and after one that rolled back. */
+const CLEANUP_AFTER_SUCCESS = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
+const CLEANUP_AFTER_ROLLBACK = 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS';
 
 /** The design's removal rules, in order. */
 export function removalOf(input: RemovalInput): Removal {
@@ -60,23 +70,34 @@ export function removalOf(input: RemovalInput): Removal {
   if (live.path === parsed.path && live.generation === parsed.generation) {
     return { scope: 'none', why: `the live resource ${livePhysicalId} holds the same parameters (only a setting changed)` };
   }
-  if (stackStatus === 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS') {
-    return { scope: 'generation', release: false, why: `an update that rolled back made this generation (live: ${livePhysicalId})` };
-  }
   if (STACK_GOING.test(stackStatus)) return wholeTree(input, `the stack is ${stackStatus}`);
-  // UPDATE_COMPLETE_CLEANUP_IN_PROGRESS, or a late duplicate delivered after the cleanup: the tree
-  // lives on as another generation, so a Delete of this one never removes the whole tree.
+  if (stackStatus !== CLEANUP_AFTER_SUCCESS && stackStatus !== CLEANUP_AFTER_ROLLBACK) {
+    // CloudFormation sends the Delete of a replaced physical id only in the cleanup phase after
+    // the update: in any other status this is a late duplicate, whose first delivery did the
+    // work. It may arrive during the next update, whose marks must outlive that update (its
+    // rollback may need what they mark), so it removes nothing.
+    return { scope: 'none', why: `generation replaced by ${livePhysicalId}; a Delete delivered again outside a cleanup (${stackStatus}) removes nothing` };
+  }
+  // After a rollback, what the live generation marked is what the failed update made (the
+  // rollback's reconcile marked it): it goes whatever the settings. After a success, the live
+  // generation's setting decides, not the Delete's own (the old one).
+  const release = stackStatus === CLEANUP_AFTER_SUCCESS && live.retainRemoved;
+  if (live.path !== parsed.path) {
+    return { scope: 'old-path', release, why: `the tree moved to ${livePhysicalId} (${stackStatus}); what it owns under ${parsed.path} is no longer wanted` };
+  }
   return {
-    scope: 'generation',
-    release: live.retainRemoved,
-    why: `generation replaced by ${livePhysicalId} (${stackStatus}); what it still tags was removed from the tree`,
+    scope: 'removed',
+    removedIn: live.generation,
+    release,
+    why: `generation replaced by ${livePhysicalId} (${stackStatus}); what that generation marked ${REMOVED_IN_TAG}=${live.generation} goes`,
   };
 }
 
 /**
- * A tree whose logical id left a living stack may live on under another one: a renamed construct
- * keeps its owner (tree id and path), and its new resource took the parameters over. Then this
- * Delete removes nothing; the live resource's reconciles remove what it does not want.
+ * A tree whose logical id left a living stack, or moved away from this path, may live on under
+ * another resource of the stack holding the path: a renamed construct keeps its owner (tree id
+ * and path), and its new resource took the parameters over. Then this Delete removes nothing;
+ * the live resource's reconciles remove what it does not want.
  */
 async function unlessLivingElsewhere(deps: DeleteOptions, parsed: ParsedPhysicalId, removal: Removal): Promise<Removal> {
   const trees = await deps.stack.liveResourcesOfType(TREE_RESOURCE_TYPE);
@@ -112,7 +133,8 @@ export async function deleteGeneration(deps: DeleteOptions): Promise<void> {
       removalPolicy: removalPolicyOf(rawProps),
     });
     const stackLivesOn = stackStatus !== undefined && !STACK_GOING.test(stackStatus);
-    return decided.scope === 'tree' && stackLivesOn ? unlessLivingElsewhere(deps, parsed, decided) : decided;
+    const wholePath = decided.scope === 'tree' || decided.scope === 'old-path';
+    return wholePath && stackLivesOn ? unlessLivingElsewhere(deps, parsed, decided) : decided;
   });
   deps.log(`delete ${physicalId}: ${removal.why}`);
   if (removal.scope === 'none') return;
@@ -135,10 +157,10 @@ async function findTargets(deps: DeleteOptions, parsed: ParsedPhysicalId, remova
   const toRelease: string[] = [];
   for (const owner of new Set(deps.owners)) {
     const tags: Record<string, string> = { [OWNER_TAG]: owner };
-    if (removal.scope === 'generation') tags[GENERATION_TAG] = parsed.generation;
+    if (removal.scope === 'removed') tags[REMOVED_IN_TAG] = removal.removedIn;
     const owned = [...(await deps.store.describeTagged(parsed.path, tags)).keys()];
     if (owned.length === 0) continue;
-    if (removal.scope === 'generation' && removal.release) {
+    if (removal.scope !== 'tree' && removal.release) {
       toRelease.push(...owned);
       continue;
     }

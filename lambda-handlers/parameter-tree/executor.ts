@@ -8,23 +8,22 @@ import { deleteBatchesOf, ParameterStore, PutRequest } from './parameter-store';
 import {
   FreshSource,
   isOwnTag,
+  Leftovers,
   ParameterAction,
   ParameterPlan,
   planTree,
   PutShape,
   refusalMessage,
-  TreePlan,
   ValueSource,
 } from './plan';
-import { ownersOf } from './properties';
 import { generateSecret } from './secret-generator';
 import { readTree } from './tree-read';
 import { UpdateScope, updateScopeOf } from './update-scope';
 import {
   ADOPTED_TAG,
-  GENERATION_TAG,
   OWNER_TAG,
   PLACEHOLDER_VALUE,
+  REMOVED_IN_TAG,
   SPEC_LABEL_PREFIX,
   TreeResourceAttributes,
   TreeResourceProperties,
@@ -59,11 +58,6 @@ export interface ReconcileTreeOptions {
    * written since then was written for this very event, by an earlier invocation or a duplicate.
    */
   readonly operationStartedAt?: number;
-  /**
-   * This invocation continues an operation an earlier invocation began. An Update then reads the
-   * whole path: what the earlier invocations re-tagged is only known from the tags.
-   */
-  readonly continuing?: boolean;
 }
 
 /** The invocation ran out of time; the message says how far it got. */
@@ -78,18 +72,19 @@ export class DeadlineError extends Error {
 interface Outcome {
   created: number;
   written: number;
-  retagged: number;
+  claimed: number;
   replaced: number;
   unchanged: number;
   leftoversDeleted: number;
   leftoversReleased: number;
+  leftoversMarked: number;
 }
 
 /**
- * One Create or Update of a tree. Reads the path once (what exists, what the tree holds, those
- * already tagged with this generation, and the few tags and plain values a decision needs),
- * refuses before any write, then carries out each parameter's actions with bounded concurrency,
- * then removes or releases leftovers.
+ * One Create or Update of a tree. Reads the path, or an Update's changed names, once (what
+ * exists, what the tree holds, and the few tags and plain values a decision needs), refuses
+ * before any write, then carries out each parameter's actions with bounded concurrency, then
+ * removes, releases or marks leftovers.
  */
 export async function reconcileTree(options: ReconcileTreeOptions): Promise<CustomResourceResult> {
   const { props, owner } = options;
@@ -99,7 +94,7 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
 
   const scope = await updateScope(options, deployed);
   const read = await outOfTimeSays(`reading what Parameter Store holds under '${path}'; nothing was written`,
-    () => readTree({ ...options, generation, deployed, names: scope?.changed }));
+    () => readTree({ ...options, names: scope?.changed }));
   const planInput = { props, oldProps: options.oldProps, owner, generation, deployed, unchanged: scope?.unchanged, ...read };
   let plan = planTree(planInput);
   if (plan.refused.some((r) => r.reason === 'secret-to-plain') && await options.isRollingBack?.()) {
@@ -107,7 +102,9 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
   }
   if (plan.refused.length > 0) throw new Error(refusalMessage(plan.refused, owner));
 
-  const outcome: Outcome = { created: 0, written: 0, retagged: 0, replaced: 0, unchanged: 0, leftoversDeleted: 0, leftoversReleased: 0 };
+  const outcome: Outcome = {
+    created: 0, written: 0, claimed: 0, replaced: 0, unchanged: 0, leftoversDeleted: 0, leftoversReleased: 0, leftoversMarked: 0,
+  };
   const executor = new ParameterExecutor(options, outcome);
   try {
     await mapWithConcurrency(plan.parameters, options.concurrency, (parameter) => executor.run(parameter), options.signal);
@@ -134,8 +131,9 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
 
   const o = outcome;
   options.log(`tree ${path}@${generation}: ${scope ? `${scope.changed.size} changed name(s) read, ${scope.unchanged.size} unchanged not read` : 'whole path read'}; ` +
-    `${o.created} created, ${o.written} written, ${o.replaced} replaced, ${o.retagged} retagged, ` +
-    `${o.unchanged} unchanged, ${o.leftoversDeleted} leftover(s) deleted, ${o.leftoversReleased} released`);
+    `${o.created} created, ${o.written} written, ${o.replaced} replaced, ${o.claimed} claimed, ` +
+    `${o.unchanged} unchanged, ${o.leftoversDeleted} leftover(s) deleted, ${o.leftoversReleased} released, ` +
+    `${o.leftoversMarked} marked ${REMOVED_IN_TAG}=${generation}`);
   const data: TreeResourceAttributes = { Path: path, ParameterCount: String(props.Parameters.length) };
   return { physicalResourceId: physicalIdOf(path, generation, props.RetainRemovedParameters === 'true'), data: { ...data } };
 }
@@ -144,42 +142,47 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
  * The names an Update reads: only the changed ones when its old properties are the deployed
  * ones and it is not a rollback (a rollback reads the whole path: the failed update may have
  * stopped anywhere). Undefined: the whole path is read (a Create, an Update without readable old
- * properties, a rollback).
+ * properties, a rollback). An invocation that continues an Update reads the same names as the
+ * first: nothing outside them is ever written, so what the earlier invocations did is in them.
  */
 async function updateScope(options: ReconcileTreeOptions, deployed: ParsedPhysicalId | undefined): Promise<UpdateScope | undefined> {
-  // A continuation reads the whole path: the changed names alone would not tell which unchanged
-  // ones the earlier invocations already re-tagged, and it would re-tag them all again, forever.
-  if (options.continuing) return undefined;
   const scope = updateScopeOf({ props: options.props, oldProps: options.oldProps, deployed });
   if (!scope) return undefined;
   return await options.isRollingBack?.() ? undefined : scope;
 }
 
-/**
- * Deletes the leftovers not awaiting CloudFormation's cleanup, or releases them (untagged, kept)
- * when the tree retains removed parameters; adopted ones are always released.
- */
-async function removeLeftovers(options: ReconcileTreeOptions, leftoverPlan: NonNullable<TreePlan['leftovers']>, outcome: Outcome): Promise<void> {
+/** Marks the leftovers a rollback may still need, or removes the others (see `Leftovers`). */
+async function removeLeftovers(options: ReconcileTreeOptions, leftovers: Leftovers, outcome: Outcome): Promise<void> {
+  if (leftovers.action === 'mark') {
+    await markLeftovers(options, leftovers.candidates, leftovers.generation);
+    outcome.leftoversMarked = leftovers.candidates.length;
+    return;
+  }
   const { store, props } = options;
   // Only the candidates' tags matter: looked up by name when that is cheaper than a scan of the path.
-  const names = leftoverPlan.candidates.length <= LEFTOVERS_LOOKED_UP_BY_NAME ? new Set(leftoverPlan.candidates) : undefined;
-  const owners = ownersOf(options.owner, props.LegacyOwner);
-  const awaitingCleanup = new Set<string>();
-  for (const owner of owners) {
-    const tagged = await store.describeTagged(props.Path, { [OWNER_TAG]: owner, [GENERATION_TAG]: leftoverPlan.unlessTaggedWith }, names);
-    for (const name of tagged.keys()) awaitingCleanup.add(name);
-  }
-  const leftovers = leftoverPlan.candidates.filter((name) => !awaitingCleanup.has(name));
-  if (leftovers.length === 0) return;
-  const adopted = leftoverPlan.release
+  const names = leftovers.candidates.length <= LEFTOVERS_LOOKED_UP_BY_NAME ? new Set(leftovers.candidates) : undefined;
+  const adopted = leftovers.release
     ? new Set<string>()
     : new Set((await store.describeTagged(props.Path, { [OWNER_TAG]: options.owner, [ADOPTED_TAG]: 'true' }, names)).keys());
-  const toRelease = leftovers.filter((name) => leftoverPlan.release || adopted.has(name));
-  const toDelete = leftovers.filter((name) => !toRelease.includes(name));
+  const toRelease = leftovers.candidates.filter((name) => leftovers.release || adopted.has(name));
+  const toDelete = leftovers.candidates.filter((name) => !toRelease.includes(name));
   for (const name of toRelease) await store.release(name);
   for (const batch of deleteBatchesOf(toDelete)) await store.deleteBatch(batch);
   outcome.leftoversReleased = toRelease.length;
   outcome.leftoversDeleted = toDelete.length;
+}
+
+/**
+ * Tags each leftover REMOVED_IN_TAG=`generation` (with the owner tag, which also takes over a
+ * parameter of the legacy owner): "this generation does not want it". The cleanup Delete removes
+ * what is marked with the generation live at that time. A mark is never cleared: when a later
+ * generation wants the parameter again, the statement stays true, and it only matters once the
+ * marking generation is live, which never wants the parameter.
+ */
+async function markLeftovers(options: ReconcileTreeOptions, names: readonly string[], generation: string): Promise<void> {
+  const mark = new Map([[REMOVED_IN_TAG, generation]]);
+  // One at a time, as releases are: AddTagsToResource's pace, not latency, bounds the rate.
+  for (const name of names) await options.store.addTags(name, options.owner, mark);
 }
 
 /** Up to this many leftover candidates (a few DescribeParameters calls by name), no scan of the path. */
@@ -231,11 +234,7 @@ class ParameterExecutor {
         return;
       case 'claim':
         await store.addTags(name, owner, action.tags);
-        this.outcome.retagged++;
-        return;
-      case 'retag':
-        await store.addTags(name, owner, new Map([[GENERATION_TAG, action.generation]]));
-        this.outcome.retagged++;
+        this.outcome.claimed++;
         return;
       case 'sync-tags': {
         const actual = await store.tagsOf(name);

@@ -20,7 +20,7 @@ import {
   UnlabelParameterVersionCommand,
 } from '@aws-sdk/client-ssm';
 import { ParameterType, StoredParameter } from './plan';
-import { ADOPTED_TAG, GENERATION_TAG, OWNER_TAG, PacedSsmAction } from '../../src/parameter-tree/private/contract';
+import { ADOPTED_TAG, GENERATION_TAG, OWNER_TAG, PacedSsmAction, REMOVED_IN_TAG } from '../../src/parameter-tree/private/contract';
 import { PacedCalls } from '../shared/paced-calls';
 import { Redactor } from '../shared/redaction';
 
@@ -47,7 +47,7 @@ const HISTORY_PAGE = 50;
 export const DELETE_BATCH = 10;
 
 /** The tags that make a parameter a tree's; removing them releases it. */
-export const RESERVED_TAGS: readonly string[] = [OWNER_TAG, GENERATION_TAG, ADOPTED_TAG];
+export const RESERVED_TAGS: readonly string[] = [OWNER_TAG, GENERATION_TAG, ADOPTED_TAG, REMOVED_IN_TAG];
 
 /** `names` in groups of `size` (DeleteParameters and GetParameters take 10). */
 export function batchesOf(names: readonly string[], size: number): string[][] {
@@ -237,8 +237,9 @@ export class ParameterStore {
   }
 
   /**
-   * Releases a parameter: removes the tree's reserved tags (owner, generation, adopted) and keeps
-   * its value, history and user tags. Releasing a released parameter changes nothing.
+   * Releases a parameter: removes the tree's reserved tags (owner, generation, adopted, removal
+   * mark) and keeps its value, history and user tags. Releasing a released parameter changes
+   * nothing.
    */
   public async release(name: string): Promise<void> {
     await this.removeTags(name, RESERVED_TAGS);

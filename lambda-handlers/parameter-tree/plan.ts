@@ -16,6 +16,7 @@ import {
   ParameterKind,
   ParameterSpec,
   ParameterTierName,
+  REMOVED_IN_TAG,
   TreeResourceProperties,
 } from '../../src/parameter-tree/private/contract';
 
@@ -83,8 +84,6 @@ export type ParameterAction =
    * one carrying the legacy owner tag. Owner and generation tags, and the user tags for adoption.
    */
   | { readonly kind: 'claim'; readonly tags: ReadonlyMap<string, string> }
-  /** Moves the generation tag to this generation. */
-  | { readonly kind: 'retag'; readonly generation: string }
   /** Brings user tags from `previous` to `desired`, reading the actual tags first. */
   | { readonly kind: 'sync-tags'; readonly desired: ReadonlyMap<string, string>; readonly previous: ReadonlyMap<string, string> }
   /** PutParameter with Overwrite; then the spec label on the new version. */
@@ -108,8 +107,6 @@ export interface ParameterPlanInput {
   readonly holder?: Holder;
   /** Latest value of a String or StringList the tree holds (read without decryption). */
   readonly value?: string;
-  /** Already tagged with this generation. */
-  readonly inGeneration: boolean;
 }
 
 export interface ParameterPlan {
@@ -152,7 +149,6 @@ export interface TreePlanInput {
   readonly adopted: ReadonlySet<string>;
   /** Latest values of the String and StringList parameters the tree holds. */
   readonly values: ReadonlyMap<string, string>;
-  readonly inGeneration: ReadonlySet<string>;
   /**
    * CloudFormation is rolling an update back. A secret the failed update made out of a plain
    * parameter is then replaced by the plain one again: the secret only ever existed for that
@@ -161,8 +157,8 @@ export interface TreePlanInput {
   readonly rollingBack?: boolean;
   /**
    * Desired names whose spec, tags and key are the deployed ones (an Update that knows its old
-   * properties): not read, planned as kept, only re-tagged when the generation changes. Every
-   * other input then covers the changed, added and removed names only.
+   * properties): not read, not written, planned as kept, whatever happens to the set of names.
+   * Every other input then covers the changed, added and removed names only.
    */
   readonly unchanged?: ReadonlySet<string>;
 }
@@ -171,17 +167,19 @@ export interface TreePlan {
   /** Desired parameters that must not be touched, with why; when any, nothing is planned. */
   readonly refused: readonly Refusal[];
   readonly parameters: readonly ParameterPlan[];
-  /**
-   * Held parameters no longer wanted, to delete (or release) after the writes unless still tagged
-   * with `unlessTaggedWith` (those wait for CloudFormation's cleanup Delete).
-   */
-  readonly leftovers?: {
-    readonly candidates: readonly string[];
-    readonly unlessTaggedWith: string;
-    /** RetainRemovedParameters: release (untag, keep) rather than delete. Adopted ones are released anyway. */
-    readonly release: boolean;
-  };
+  /** Held parameters no longer wanted, handled after the writes. */
+  readonly leftovers?: Leftovers;
 }
+
+/**
+ * What becomes of the held parameters the reconcile does not want: removed now (deleted, or
+ * released under RetainRemovedParameters; adopted ones are always released), or, while a
+ * rollback may still need them, marked with REMOVED_IN_TAG = `generation` for CloudFormation's
+ * cleanup Delete.
+ */
+export type Leftovers =
+  | { readonly action: 'remove'; readonly candidates: readonly string[]; readonly release: boolean }
+  | { readonly action: 'mark'; readonly candidates: readonly string[]; readonly generation: string };
 
 export function typeOf(spec: ParameterSpec): ParameterType {
   if (spec.Kind === ParameterKind.STRING) return 'String';
@@ -201,22 +199,7 @@ export function sameKey(keyArn: string, keyId: string | undefined): boolean {
 }
 
 export function isOwnTag(key: string): boolean {
-  return key === OWNER_TAG || key === GENERATION_TAG || key === ADOPTED_TAG;
-}
-
-/**
- * Whether the parameters tagged with this generation must be looked up. When CloudFormation's
- * deployed properties had this very set of names, the reconcile that deployed them tagged every
- * one, so every owned parameter is; any other case (a new set of names, a rollback) scans.
- */
-export function generationScanNeeded(input: {
-  readonly generation: string;
-  readonly deployed?: { readonly generation: string };
-  readonly oldGeneration?: string;
-  readonly ownedCount: number;
-}): boolean {
-  if (input.ownedCount === 0) return false;
-  return !(input.deployed?.generation === input.generation && input.oldGeneration === input.generation);
+  return key === OWNER_TAG || key === GENERATION_TAG || key === ADOPTED_TAG || key === REMOVED_IN_TAG;
 }
 
 export function planTree(input: TreePlanInput): TreePlan {
@@ -232,7 +215,8 @@ export function planTree(input: TreePlanInput): TreePlan {
       name,
       spec,
       ...(previousLabel ? { previousLabel } : {}),
-      actions: input.unchanged?.has(name) ? planUnchanged(input) : planParameter({
+      // Nothing to write, whatever happens to the set of names: the generation tag is a birth tag.
+      actions: input.unchanged?.has(name) ? [{ kind: 'keep' }] : planParameter({
         spec,
         previous,
         props,
@@ -242,20 +226,10 @@ export function planTree(input: TreePlanInput): TreePlan {
         stored: input.stored.get(name),
         holder: holderOf(name, input),
         value: input.values.get(name),
-        inGeneration: input.inGeneration.has(name),
       }),
     };
   });
   return { refused, parameters, leftovers: planLeftovers(input) };
-}
-
-/**
- * A parameter the deployed reconcile brought to this very spec: nothing to write. Its generation
- * tag follows the set of names, so that CloudFormation's cleanup Delete of the old generation
- * does not take it for a removed one.
- */
-function planUnchanged(input: TreePlanInput): ParameterAction[] {
-  return input.deployed?.generation === input.generation ? [{ kind: 'keep' }] : [{ kind: 'retag', generation: input.generation }];
 }
 
 function holderOf(name: string, input: TreePlanInput): Holder {
@@ -308,18 +282,24 @@ export function refusalMessage(refused: readonly Refusal[], owner: string): stri
 }
 
 /**
- * Held parameters that no generation still needs: not wanted now, and (checked by the executor)
- * not tagged with the deployed generation. What remains is what an Update that failed midway
- * created before its rollback (CloudFormation sends no Delete for that generation), or a removed
- * parameter a cleanup Delete missed.
+ * Held parameters the tree does not want now, among those read (an Update's removed names, or
+ * the whole path). When the deployed generation is this one, nothing committed or pending wants
+ * them: what an Update that failed midway created before its rollback (which reports the old
+ * physical id, so CloudFormation sends no Delete for it), or a removed parameter a cleanup Delete
+ * missed; they go now. Otherwise the deployed generation, to which this Update may still roll
+ * back, may want them: they are marked, and the cleanup Delete of whichever generation is then
+ * live removes what that generation's reconcile marked. A Create, or a tree that changed its
+ * path, has none.
  */
-function planLeftovers(input: TreePlanInput): TreePlan['leftovers'] {
+function planLeftovers(input: TreePlanInput): Leftovers | undefined {
   const { props, deployed } = input;
   if (!deployed || deployed.path !== props.Path) return undefined;
   const wanted = new Set(props.Parameters.map((p) => fullNameOf(props.Path, p.Name)));
   const candidates = [...input.owned, ...input.legacyOwned].filter((name) => !wanted.has(name));
   if (candidates.length === 0) return undefined;
-  return { candidates, unlessTaggedWith: deployed.generation, release: props.RetainRemovedParameters === 'true' };
+  return deployed.generation === input.generation
+    ? { action: 'remove', candidates, release: props.RetainRemovedParameters === 'true' }
+    : { action: 'mark', candidates, generation: input.generation };
 }
 
 /** The actions that bring one parameter to its spec. */
@@ -349,8 +329,6 @@ export function planParameter(input: ParameterPlanInput): ParameterAction[] {
     if (holder === 'legacy-owner') {
       // The owner tag of earlier versions: the same tree, re-tagged with its owner (not adopted).
       actions.push({ kind: 'claim', tags: new Map([[OWNER_TAG, input.owner], [GENERATION_TAG, input.generation]]) });
-    } else if (!input.inGeneration) {
-      actions.push({ kind: 'retag', generation: input.generation });
     }
     const sync = planTagSync(input, userTags);
     if (sync) actions.push(sync);

@@ -45,8 +45,6 @@ export interface ReconcilerDeps {
   readonly manifests?: ManifestReader;
   /** When the first invocation of this CloudFormation operation started (epoch ms); see ReconcileTreeOptions. */
   readonly operationStartedAt?: number;
-  /** This invocation continues an operation an earlier one began; see ReconcileTreeOptions. */
-  readonly continuing?: boolean;
 }
 
 /** Limiters start this far under the quota, leaving room for other callers and clock skew. */

@@ -81,7 +81,6 @@ export function createTreeHandler(deps: TreeHandlerDeps): TreeHandler {
           signal,
           concurrency: deps.concurrency ?? concurrencyFromEnvironment(),
           operationStartedAt: Date.parse(continuation.firstStartedAt),
-          continuing: continuation.attempt > 1,
         });
       },
     });

@@ -2,20 +2,15 @@
  * The reconciler's reads before any write: what exists under the path and who holds it, without
  * decrypting anything. `executor.ts` hands the result to the plan.
  */
-import { generationOf } from './hashing';
 import { ParameterStore } from './parameter-store';
-import { generationScanNeeded, TreePlanInput, typeOf } from './plan';
+import { TreePlanInput, typeOf } from './plan';
 import { fullNameOf } from './properties';
-import { ADOPTED_TAG, GENERATION_TAG, OWNER_TAG, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
+import { ADOPTED_TAG, OWNER_TAG, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
 
 export interface TreeReadOptions {
   readonly props: TreeResourceProperties;
-  readonly oldProps?: TreeResourceProperties;
   readonly owner: string;
   readonly store: ParameterStore;
-  /** The generation being reconciled, and the one CloudFormation has deployed. */
-  readonly generation: string;
-  readonly deployed?: { readonly generation: string };
   /**
    * Reads these full names only (an Update's changed, added and removed parameters), with
    * DescribeParameters by name rather than scans of the path. Undefined: the whole path.
@@ -24,7 +19,7 @@ export interface TreeReadOptions {
 }
 
 /** What the plan needs to know of the path, read without decrypting anything. */
-export type TreeRead = Pick<TreePlanInput, 'stored' | 'owned' | 'legacyOwned' | 'foreignOwners' | 'adopted' | 'values' | 'inGeneration'>;
+export type TreeRead = Pick<TreePlanInput, 'stored' | 'owned' | 'legacyOwned' | 'foreignOwners' | 'adopted' | 'values'>;
 
 /**
  * One scan of everything under the path (existence, type, version, metadata), the scans of
@@ -67,17 +62,6 @@ export async function readTree(options: TreeReadOptions): Promise<TreeRead> {
     .filter(({ spec, name }) => held(name) && typeOf(spec) !== 'SecureString' && stored.get(name)!.type === typeOf(spec))
     .map(({ name }) => name);
   const values = await store.plainValues(plainHeld);
-  const inGeneration = await ownedWithGeneration(options, owned);
-  return { stored, owned, legacyOwned, foreignOwners, adopted, values, inGeneration };
+  return { stored, owned, legacyOwned, foreignOwners, adopted, values };
 }
 
-/** The owned parameters already tagged with this generation: scanned only when it can differ. */
-async function ownedWithGeneration(options: TreeReadOptions, owned: ReadonlySet<string>): Promise<Set<string>> {
-  const { generation, deployed } = options;
-  const oldGeneration = options.oldProps ? generationOf(options.oldProps.Parameters.map((p) => p.Name)) : undefined;
-  if (!generationScanNeeded({ generation, deployed, oldGeneration, ownedCount: owned.size })) {
-    return new Set(owned);
-  }
-  const tagged = await options.store.describeTagged(options.props.Path, { [OWNER_TAG]: options.owner, [GENERATION_TAG]: generation }, options.names);
-  return new Set(tagged.keys());
-}

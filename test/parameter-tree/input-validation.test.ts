@@ -42,7 +42,7 @@ describe('ParameterValue refuses values Parameter Store cannot store', () => {
 describe('ParameterValue refuses tags AWS would refuse', () => {
   const many = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, 'v']));
   test.each([
-    ['49 tags (the tree writes 2 of the 50 itself)', { ...many(49) }, '`tags` must hold at most 48 tags (Parameter Store allows 50 per parameter and the tree writes 2 of its own), got: 49'],
+    ['48 tags (the tree writes 3 of the 50 itself)', { ...many(48) }, '`tags` must hold at most 47 tags (Parameter Store allows 50 per parameter and the tree writes 3 of its own), got: 48'],
     ['an empty key', { '': 'v' }, "`tags` keys must be 1 to 128 characters, got a key of 0: ''"],
     ['a key of 129 characters', { ['k'.repeat(129)]: 'v' }, '`tags` keys must be 1 to 128 characters, got a key of 129'],
     ['a value of 257 characters', { team: 'v'.repeat(257) }, "`tags` values must be at most 256 characters, got 257 for the key 'team'"],
@@ -54,7 +54,7 @@ describe('ParameterValue refuses tags AWS would refuse', () => {
   });
 
   test.each([
-    ['48 tags', many(48)],
+    ['47 tags', many(47)],
     ['letters of any script, spaces and every allowed sign', { 'Équipe de nuit': 'café _.:/=+-@ 42' }],
     ['an empty value', { team: '' }],
   ])('accepts %s', (_case, tags) => {
@@ -67,8 +67,8 @@ describe('ParameterValue refuses tags AWS would refuse', () => {
     newTree({ parameters: { 'db/host': ParameterValue.string('h', { tags: many(40) }) } }, stack);
     // WHEN the stack adds 10 more to every resource
     for (let i = 0; i < 10; i++) Tags.of(stack).add(`stack-${i}`, 'v');
-    // THEN the 50 user tags do not fit next to the tree's own two
-    expect(() => Template.fromStack(stack)).toThrow("`tags of 'db/host' (the tree's and its own)` must hold at most 48 tags");
+    // THEN the 50 user tags do not fit next to the tree's own three
+    expect(() => Template.fromStack(stack)).toThrow("`tags of 'db/host' (the tree's and its own)` must hold at most 47 tags");
   });
 });
 

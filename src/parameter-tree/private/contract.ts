@@ -189,10 +189,20 @@ export function ownerOf(treeId: string, path: string): string {
   return `${treeId}@${path}`;
 }
 /**
- * Tag on every parameter the tree owns: the generation (a hash of the set of names) of the last
- * reconcile that wanted it. A Delete for an old generation removes only what still carries it.
+ * Tag on every parameter the tree owns: the generation (a hash of the set of names) of the
+ * reconcile that created, replaced or claimed it; never moved afterwards. Earlier versions moved
+ * it to every generation that wanted the parameter and deleted, in a cleanup, what still carried
+ * the old one: written at birth, it keeps those versions' cleanup right when an update that
+ * upgraded the library rolls back (that update's parameters carry its generation, no others do).
  */
 export const GENERATION_TAG = `${RESERVED_TAG_PREFIX}generation`;
+/**
+ * Tag on an owned parameter that a reconcile found unwanted while a rollback might still need it:
+ * the generation of that reconcile, which does not want it. A generation is a hash of a set of
+ * names, so that is true for ever; CloudFormation's cleanup Delete removes what is marked with
+ * the generation that is live then.
+ */
+export const REMOVED_IN_TAG = `${RESERVED_TAG_PREFIX}removed-in`;
 /** Prefix of the version label that records which spec produced a generated or encrypted value. */
 export const SPEC_LABEL_PREFIX = 'cscfg-';
 /** Value given to a placeholder when it is created; the operator replaces it out of band. */

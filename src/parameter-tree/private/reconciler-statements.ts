@@ -87,8 +87,8 @@ export function reconcilerStatements(tree: ReconciledTree): iam.PolicyStatement[
       conditions: { StringEquals: { 'ssm:Overwrite': 'false', [REQUEST_OWNER]: tree.owner } },
     }),
     new iam.PolicyStatement({
-      // Re-tagging an owned parameter, and claiming one that carries the legacy owner: every
-      // AddTagsToResource call sends the owner tag.
+      // Syncing an owned parameter's tags, marking one no longer wanted, and claiming one that
+      // carries the legacy owner: every AddTagsToResource call sends the owner tag.
       sid: 'TagOwnedParameters',
       actions: ['ssm:AddTagsToResource'],
       resources: [parametersBelow],

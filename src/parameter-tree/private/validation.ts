@@ -9,7 +9,7 @@
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import {
   GENERATION_TAG, generatorCharacters, MAX_GENERATED_LENGTH, MAX_OWNER_LENGTH, MIN_GENERATED_LENGTH, MIN_GENERATOR_CHARACTERS, OWNER_TAG,
-  ownerOf, ParameterTierName, PARAMETER_TIERS, RESERVED_TAG_PREFIX,
+  ownerOf, ParameterTierName, PARAMETER_TIERS, REMOVED_IN_TAG, RESERVED_TAG_PREFIX,
 } from './contract';
 import { describeReceived, requireOneOf, requireString } from '../../private/input-checks';
 
@@ -228,8 +228,11 @@ export const MAX_TAG_KEY_LENGTH = 128;
 export const MAX_TAG_VALUE_LENGTH = 256;
 /** Letters, numbers and spaces in any script, and _ . : / = + - @ */
 const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-/** Tags the reconciler writes on every parameter it owns; they count against the limit. */
-const OWN_TAG_COUNT = [OWNER_TAG, GENERATION_TAG].length;
+/**
+ * Tags the reconciler writes on a parameter it owns (the removal mark once it is no longer
+ * wanted); they count against the limit.
+ */
+const OWN_TAG_COUNT = [OWNER_TAG, GENERATION_TAG, REMOVED_IN_TAG].length;
 /** How many tags a user may give one parameter, its tree's and its own together. */
 export const MAX_USER_TAGS_PER_PARAMETER = MAX_TAGS_PER_PARAMETER - OWN_TAG_COUNT;
 
