@@ -29,6 +29,7 @@ import {
   ParameterKind,
   ParameterSpec,
   PLACEHOLDER_VALUE,
+  REMOVED_IN_TAG,
   TreeResourceProperties,
 } from '../../../src/parameter-tree/private/contract';
 import { describeWithServices } from '../../support/services';
@@ -202,16 +203,17 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     ], { Tags: [{ Key: 'team', Value: 'payments' }] });
     const { response: updated, state } = await deliverTwice(updateEvent(collector.responseUrl, created.PhysicalResourceId, after, before), path);
 
-    // THEN the set of names changed, so the physical id did; nothing was deleted yet
+    // THEN the set of names changed, so the physical id did; nothing was deleted yet, the removed
+    // parameter is marked, and the kept ones keep the generation they were created in
     expect(updated.Status).toBe('SUCCESS');
     const newGeneration = generationOfId(updated.PhysicalResourceId);
     expect(newGeneration).not.toBe(oldGeneration);
     const payments = { team: 'payments' };
     expect(state).toEqual({
-      [`${path}/db/host`]: { type: 'String', value: 'new.example.com', version: 2, keyId: undefined, description: 'primary', tier: 'Standard', tags: ownTags(newGeneration, { team: 'payments', tier: 'data' }), labels: {} },
-      [`${path}/db/port`]: { ...stateBefore[`${path}/db/port`], tags: ownTags(oldGeneration) },
-      [`${path}/api/jwt`]: { ...stateBefore[`${path}/api/jwt`], tags: ownTags(newGeneration, payments) },
-      [`${path}/ext/key`]: { ...stateBefore[`${path}/ext/key`], value: 'set-by-operator', version: 2, tags: ownTags(newGeneration, payments) },
+      [`${path}/db/host`]: { type: 'String', value: 'new.example.com', version: 2, keyId: undefined, description: 'primary', tier: 'Standard', tags: ownTags(oldGeneration, { team: 'payments', tier: 'data' }), labels: {} },
+      [`${path}/db/port`]: { ...stateBefore[`${path}/db/port`], tags: ownTags(oldGeneration, { team: 'shop', [REMOVED_IN_TAG]: newGeneration }) },
+      [`${path}/api/jwt`]: { ...stateBefore[`${path}/api/jwt`], tags: ownTags(oldGeneration, payments) },
+      [`${path}/ext/key`]: { ...stateBefore[`${path}/ext/key`], value: 'set-by-operator', version: 2, tags: ownTags(oldGeneration, payments) },
       [`${path}/feature/flags`]: { type: 'StringList', value: 'checkout-v2', version: 1, keyId: undefined, description: '', tier: 'Standard', tags: ownTags(newGeneration, payments), labels: {} },
     });
 
@@ -219,7 +221,7 @@ describeWithServices(['moto'], 'parameter tree reconciler lifecycle (moto_server
     stacks.cleanupAfterUpdate(updated.PhysicalResourceId);
     const cleanup = await deliverTwice(deleteEvent(collector.responseUrl, created.PhysicalResourceId, before), path);
 
-    // THEN only the parameter still tagged with the old generation is gone
+    // THEN only the parameter the new generation marked is gone
     expect(cleanup.response.Status).toBe('SUCCESS');
     expect(cleanup.response.PhysicalResourceId).toBe(created.PhysicalResourceId);
     const { [`${path}/db/port`]: _removed, ...kept } = state;

@@ -4,14 +4,13 @@
  */
 import { specLabelOf } from '../../../lambda-handlers/parameter-tree/hashing';
 import {
-  generationScanNeeded,
+  Leftovers,
   ParameterAction,
   ParameterPlanInput,
   planParameter,
   planTree,
   refusalMessage,
   StoredParameter,
-  TreePlan,
   TreePlanInput,
 } from '../../../lambda-handlers/parameter-tree/plan';
 import {
@@ -93,7 +92,6 @@ function input(kind: Kind, state: StoredState, previous: Previous): ParameterPla
     oldProps: previousSpec ? props([previousSpec]) : undefined,
     owner: OWNER,
     generation: GENERATION,
-    inGeneration: true,
     ...storedFor(kind, state),
   };
 }
@@ -135,7 +133,7 @@ describe('planParameter: a parameter that does not exist', () => {
     const tree = props([spec], { Tags: [{ Key: 'team', Value: 'shop' }, { Key: 'env', Value: 'prod' }] });
 
     // WHEN
-    const [action] = planParameter({ spec, props: tree, owner: OWNER, generation: GENERATION, inGeneration: false });
+    const [action] = planParameter({ spec, props: tree, owner: OWNER, generation: GENERATION });
 
     // THEN
     expect(action).toEqual({
@@ -239,8 +237,9 @@ describe('planParameter: ownership and tags', () => {
     expect(actions[0]).toEqual({ kind: 'claim', tags: new Map([[OWNER_TAG, OWNER], [GENERATION_TAG, GENERATION]]) });
   });
 
-  test('an owned parameter not yet tagged with this generation is retagged before its value', () => {
-    expect(summary(planParameter({ ...input('String', 'other value', 'same'), inGeneration: false }))).toEqual(['retag', 'write(spec)']);
+  test('an owned parameter of another generation is written, never re-tagged: its generation tag is a birth tag', () => {
+    expect(summary(planParameter({ ...input('String', 'other value', 'same'), generation: 'feedfacefeedface' }))).toEqual(['write(spec)']);
+    expect(summary(planParameter({ ...input('Generated', 'in sync', 'same'), generation: 'feedfacefeedface' }))).toEqual(['keep']);
   });
 
   test.each<[string, TreeResourceProperties['Tags'], TreeResourceProperties['Tags'] | undefined, string[]]>([
@@ -291,7 +290,6 @@ describe('planTree', () => {
       foreignOwners: new Map(),
       adopted: new Set(),
       values: new Map(),
-      inGeneration: new Set(),
       ...overrides,
     };
   }
@@ -359,7 +357,6 @@ describe('planTree', () => {
       stored: new Map([[name('a'), plainStored]]),
       owned: new Set([name('a')]),
       values: new Map([[name('a'), 'x']]),
-      inGeneration: new Set([name('a')]),
     }));
     expect(plan.parameters.map((p) => [p.name, summary([...p.actions])])).toEqual([
       [name('a'), ['keep']],
@@ -373,33 +370,33 @@ describe('planTree', () => {
     expect(plan.parameters[0].previousLabel).toBe(specLabelOf(previous, KEY));
   });
 
-  const deployed = { deployed: { path: PATH, generation: 'feedfacefeedface' } };
-  test.each<[string, Partial<TreePlanInput>, TreePlan['leftovers'] | undefined]>([
-    ['an owned parameter no longer wanted, after a deployed generation',
-      deployed, { candidates: [name('gone')], unlessTaggedWith: 'feedfacefeedface', release: false }],
+  const deployedAs = (generation: string) => ({ deployed: { path: PATH, generation } });
+  const deployed = deployedAs(GENERATION);
+  const remove = (candidates: string[], release = false): Leftovers => ({ action: 'remove', candidates, release });
+  test.each<[string, Partial<TreePlanInput>, Leftovers | undefined]>([
+    ['deleted now when the deployed generation is this one (nothing a rollback goes back to wants it)',
+      deployed, remove([name('gone')])],
     ['the same under retain: removal from a living tree is not the whole tree\'s removal',
-      { ...deployed, props: props([a, b], { RemovalPolicy: 'retain' }) }, { candidates: [name('gone')], unlessTaggedWith: 'feedfacefeedface', release: false }],
+      { ...deployed, props: props([a, b], { RemovalPolicy: 'retain' }) }, remove([name('gone')])],
     ['released rather than deleted when the tree retains removed parameters',
-      { ...deployed, props: props([a, b], { RetainRemovedParameters: 'true' }) }, { candidates: [name('gone')], unlessTaggedWith: 'feedfacefeedface', release: true }],
+      { ...deployed, props: props([a, b], { RetainRemovedParameters: 'true' }) }, remove([name('gone')], true)],
     ['a parameter held under the legacy owner too',
-      { ...deployed, legacyOwned: new Set([name('old')]) }, { candidates: [name('gone'), name('old')], unlessTaggedWith: 'feedfacefeedface', release: false }],
+      { ...deployed, legacyOwned: new Set([name('old')]) }, remove([name('gone'), name('old')])],
+    ['marked removed-in this generation when another one is deployed (a rollback may still want it)',
+      deployedAs('feedfacefeedface'), { action: 'mark', candidates: [name('gone')], generation: GENERATION }],
+    ['marked so whatever the removal settings',
+      { ...deployedAs('feedfacefeedface'), props: props([a, b], { RetainRemovedParameters: 'true' }) },
+      { action: 'mark', candidates: [name('gone')], generation: GENERATION }],
     ['nothing on a Create (no deployed generation)', {}, undefined],
-    ['nothing after a move to another path', { deployed: { path: '/shop/old', generation: 'feedfacefeedface' } }, undefined],
+    ['nothing after a move to another path', { deployed: { path: '/shop/old', generation: GENERATION } }, undefined],
   ])('leftovers: %s', (_, overrides, expected) => {
     const owned = new Set([name('a'), name('gone')]);
     const stored = new Map([[name('a'), plainStored], [name('gone'), plainStored]]);
     expect(planTree(tree({ owned, stored, ...overrides })).leftovers).toEqual(expected);
   });
-});
 
-describe('generationScanNeeded', () => {
-  test.each<[string, Parameters<typeof generationScanNeeded>[0], boolean]>([
-    ['nothing owned yet', { generation: 'g1', ownedCount: 0 }, false],
-    ['an Update within the deployed set of names', { generation: 'g1', deployed: { generation: 'g1' }, oldGeneration: 'g1', ownedCount: 5 }, false],
-    ['an Update that changes the set of names', { generation: 'g2', deployed: { generation: 'g1' }, oldGeneration: 'g1', ownedCount: 5 }, true],
-    ['a rollback to the deployed names from a failed set', { generation: 'g1', deployed: { generation: 'g2' }, oldGeneration: 'g2', ownedCount: 5 }, true],
-    ['a Create meeting owned parameters (a repeated delivery)', { generation: 'g1', ownedCount: 5 }, true],
-  ])('%s: %p', (_, args, expected) => {
-    expect(generationScanNeeded(args)).toBe(expected);
+  test('an unchanged parameter is kept without a read or a write, also when the set of names changed', () => {
+    const plan = planTree(tree({ ...deployedAs('feedfacefeedface'), unchanged: new Set([name('a'), name('b')]) }));
+    expect(plan.parameters.map((p) => summary([...p.actions]))).toEqual([['keep'], ['keep']]);
   });
 });

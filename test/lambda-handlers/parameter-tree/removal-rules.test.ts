@@ -26,15 +26,18 @@ describe('what a Delete removes', () => {
     expect(decide(status, live, 'retain').scope).toBe('none');
   });
 
-  test('cleanup after a successful update: the generation, deleted, or released when the LIVE id retains removed parameters', () => {
-    expect(decide('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', OTHER_GENERATION, 'retain')).toMatchObject({ scope: 'generation', release: false });
-    expect(decide('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', `${OTHER_GENERATION}+retain-removed`, 'destroy')).toMatchObject({ scope: 'generation', release: true });
+  test('cleanup after a successful update: what the LIVE generation marked, deleted, or released when the live id retains removed parameters', () => {
+    expect(decide('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', OTHER_GENERATION, 'retain'))
+      .toMatchObject({ scope: 'removed', removedIn: 'fedcba9876543210', release: false });
+    expect(decide('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', `${OTHER_GENERATION}+retain-removed`, 'destroy'))
+      .toMatchObject({ scope: 'removed', removedIn: 'fedcba9876543210', release: true });
     // the Delete's own id (the old setting) does not count
-    expect(decide('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', OTHER_GENERATION, 'destroy', `${OWN}+retain-removed`)).toMatchObject({ scope: 'generation', release: false });
+    expect(decide('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', OTHER_GENERATION, 'destroy', `${OWN}+retain-removed`)).toMatchObject({ scope: 'removed', release: false });
   });
 
-  test('cleanup after a rolled-back update: the failed generation, deleted whatever the settings', () => {
-    expect(decide('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', `${OTHER_GENERATION}+retain-removed`, 'retain')).toMatchObject({ scope: 'generation', release: false });
+  test('cleanup after a rolled-back update: what the live generation marked (the rollback marked what the failed update made), deleted whatever the settings', () => {
+    expect(decide('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', `${OTHER_GENERATION}+retain-removed`, 'retain'))
+      .toMatchObject({ scope: 'removed', removedIn: 'fedcba9876543210', release: false });
   });
 
   test('the same generation live (only the retain-removed setting changed): nothing', () => {
@@ -42,12 +45,19 @@ describe('what a Delete removes', () => {
     expect(decide('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', OWN, 'destroy', `${OWN}+retain-removed`).scope).toBe('none');
   });
 
-  test('a tree moved to another path: the old path\'s generation, even with the same names', () => {
-    expect(decide('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', '/shop/prod/v2@0123456789abcdef')).toMatchObject({ scope: 'generation', release: false });
+  test('a tree moved to another path: everything it owns under the old path, even with the same names', () => {
+    expect(decide('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', '/shop/prod/v2@0123456789abcdef')).toMatchObject({ scope: 'old-path', release: false });
+    expect(decide('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', '/shop/prod/v2@fedcba9876543210+retain-removed')).toMatchObject({ scope: 'old-path', release: true });
+    expect(decide('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', '/shop/prod/v2@fedcba9876543210+retain-removed')).toMatchObject({ scope: 'old-path', release: false });
   });
 
-  test('a late duplicate in a living stack never removes the whole tree', () => {
-    expect(decide('UPDATE_COMPLETE', OTHER_GENERATION)).toMatchObject({ scope: 'generation' });
-    expect(decide('UPDATE_ROLLBACK_COMPLETE', OTHER_GENERATION)).toMatchObject({ scope: 'generation' });
+  test.each([
+    ['after the cleanup', 'UPDATE_COMPLETE'],
+    ['after the rollback\'s cleanup', 'UPDATE_ROLLBACK_COMPLETE'],
+    ['during the next update, whose marks its own rollback may need', 'UPDATE_IN_PROGRESS'],
+    ['during the next update\'s rollback', 'UPDATE_ROLLBACK_IN_PROGRESS'],
+  ])('a late duplicate of a cleanup Delete %s removes nothing, and never the whole tree', (_case, status) => {
+    expect(decide(status, OTHER_GENERATION).scope).toBe('none');
+    expect(decide(status, '/shop/prod/v2@0123456789abcdef').scope).toBe('none');
   });
 });

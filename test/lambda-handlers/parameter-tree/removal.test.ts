@@ -326,7 +326,8 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
 
       // THEN the tree of the live generation is untouched
       expect(state).toEqual(cleaned);
-      expect(tagsOf(state)).toEqual({ [`${path}/a`]: treeTags(after, updated), [`${path}/c`]: treeTags(after, updated) });
+      // (each keeps the generation it was created in)
+      expect(tagsOf(state)).toEqual({ [`${path}/a`]: treeTags(after, created), [`${path}/c`]: treeTags(after, updated) });
     });
   });
 

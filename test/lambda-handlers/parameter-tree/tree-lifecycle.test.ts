@@ -481,7 +481,7 @@ describeWithServices(['moto'], 'parameter tree lifecycle paths of issue 10 (moto
 
   test('every AddTagsToResource of the suite carries the owner tag (the policy requires aws:RequestTag)', () => {
     const addTags = sent.filter((c) => c.name === 'AddTagsToResource');
-    expect(addTags.length).toBeGreaterThan(5);
+    expect(addTags.length).toBeGreaterThan(3);
     for (const { input } of addTags) {
       // every tree of the suite sits at uniquePath(): /cscfg-test/<label>
       const treePath = input.ResourceId.split('/').slice(0, 3).join('/');
