@@ -1,12 +1,12 @@
 /**
  * What an Update costs in Parameter Store calls, against moto_server: an Update that knows the
- * deployed properties reads only the names whose spec changed, was added or removed, never an
- * unchanged one, and never scans the path; a rollback and an Update without readable old
+ * deployed properties reads and writes only the names whose spec changed, was added or removed,
+ * never an unchanged one (also when the set of names changes), and never scans the path; a rollback and an Update without readable old
  * properties read the whole path. Counts of calls, not timings.
  */
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { ParameterStringFilter, SSMClient } from '@aws-sdk/client-ssm';
-import { context, createEvent, motoClients, parameterStoreState, ResponseCollector, STACK_NAME, StackStandIn, uniquePath, updateEvent } from './harness';
+import { context, createEvent, deleteEvent, motoClients, parameterStoreState, ResponseCollector, STACK_NAME, StackStandIn, uniquePath, updateEvent } from './harness';
 import { TreeEvent } from '../../../lambda-handlers/parameter-tree/reconciler';
 import { createTreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
 import { CustomResourceResponse } from '../../../lambda-handlers/shared/cfn-response';
@@ -124,23 +124,40 @@ describeWithServices(['moto'], 'the cost of an Update (moto_server)', () => {
     expect(stateAfter[`${path}/p0010`].value).toBe('p0010-v2');
   });
 
-  test('an Update that adds 5 names and removes 5 reads only those 10 names (the unchanged ones are re-tagged, not read)', async () => {
-    // GIVEN a tree of 500, and its properties without p0000..p0004 and with p0500..p0504
+  test('an Update that removes 10 names and adds 10 costs those 20 names: no call names an unchanged parameter, one mark per removed name', async () => {
+    // GIVEN a tree of 500, and its properties without p0000..p0009 and with p0500..p0509
     const path = uniquePath('cost-names');
     const before = await created(path);
-    const after = tree(path, [...specs(SIZE - 5, new Set(), 5), ...specs(5, new Set(), SIZE)]);
+    const removed = specs(10).map((spec) => spec.Name);
+    const added = specs(10, new Set(), SIZE).map((spec) => spec.Name);
+    const after = tree(path, [...specs(SIZE - 10, new Set(), 10), ...specs(10, new Set(), SIZE)]);
+    const stateBefore = await parameterStoreState(new SSMClient({}), path);
 
     // WHEN CloudFormation updates it
     const updated = await deliver(updateEvent(collector.responseUrl, before.physicalId, after, before.props));
 
-    // THEN no read named an unchanged parameter or scanned the path; the new ones exist, the removed await the cleanup
+    // THEN every call, read or write, named changed names only, and the writes are a few per changed name
     expect(updated.PhysicalResourceId).not.toBe(before.physicalId);
     expect(scans()).toEqual([]);
-    const reads = calls.filter((call) => call.command !== 'AddTagsToResource');
-    expect([...new Set(reads.flatMap((call) => call.names))].map((name) => name.slice(path.length + 1)).sort())
-      .toEqual(['p0000', 'p0001', 'p0002', 'p0003', 'p0004', 'p0500', 'p0501', 'p0502', 'p0503', 'p0504']);
-    const state = await parameterStoreState(new SSMClient({}), path);
-    expect(Object.keys(state)).toHaveLength(SIZE + 5);
+    expect([...namesRead(path)].sort()).toEqual([...removed, ...added].sort());
+    const count = (command: string) => calls.filter((call) => call.command === command).length;
+    expect(count('AddTagsToResource')).toBe(removed.length);
+    // a PutParameter per added name, and a label per added secret
+    expect(count('PutParameter') + count('LabelParameterVersion')).toBeLessThanOrEqual(2 * added.length);
+    expect(calls.length).toBeLessThanOrEqual(3 * (removed.length + added.length));
+    const stateAfter = await parameterStoreState(new SSMClient({}), path);
+    for (const [name, state] of Object.entries(stateBefore)) {
+      if (!removed.includes(name.slice(path.length + 1))) expect(stateAfter[name]).toEqual(state);
+    }
+
+    // WHEN CloudFormation cleans up the old id
+    calls.length = 0;
+    stacks.cleanupAfterUpdate(updated.PhysicalResourceId);
+    await deliver(deleteEvent(collector.responseUrl, before.physicalId, before.props));
+
+    // THEN the removed ones went in one DeleteParameters call per 10, found by their mark (no write named another)
+    expect(calls.filter((call) => call.command !== 'DescribeParameters').map((call) => [call.command, call.names.length])).toEqual([['DeleteParameters', 10]]);
+    expect(Object.keys(await parameterStoreState(new SSMClient({}), path))).toHaveLength(SIZE);
   });
 
   test('the forward Update reads the changed names only; its rollback, and an Update whose old properties cannot be read, read the whole path', async () => {
