@@ -8,14 +8,14 @@
  */
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { GetParametersByPathCommand, GetParametersByPathCommandOutput, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParametersByPathCommand, GetParametersByPathCommandOutput, ListTagsForResourceCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createEvent, deleteEvent, ResponseCollector, StackStandIn, uniquePath, updateEvent } from './harness';
 import { TreeEvent } from '../../../lambda-handlers/parameter-tree/reconciler';
 import { createTreeHandler, TreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
 import { CustomResourceResponse } from '../../../lambda-handlers/shared/cfn-response';
 import { CONTINUATION_FIELD, ContinuationSettings, lambdaInvoker } from '../../../lambda-handlers/shared/continuation';
 import { realSleep } from '../../../lambda-handlers/shared/retry';
-import { PARAMETER_STORE_TPS, ParameterKind, ParameterSpec, TreeResourceProperties } from '../../../src/parameter-tree/private/contract';
+import { PARAMETER_STORE_TPS, ParameterKind, ParameterSpec, REMOVED_IN_TAG, TreeResourceProperties } from '../../../src/parameter-tree/private/contract';
 import { LambdaInvokeStandIn } from '../../support/lambda-invoke-stand-in';
 import { describeWithServices } from '../../support/services';
 import { scaledLimits, ThrottlingProxy } from '../../support/throttling-proxy';
@@ -194,16 +194,17 @@ describeWithServices(['moto'], 'a reconcile longer than one invocation continues
     await deliverAgain(chain, path, using);
   });
 
-  test('an Update spanning several invocations answers once, SUCCESS; changed values written once, the rest untouched', async () => {
-    // GIVEN a created tree, then 10% of its values changed and 15 parameters added (every parameter is re-tagged)
+  test('an Update spanning several invocations answers once, SUCCESS; changed values written once, removed names marked, the rest untouched', async () => {
+    // GIVEN a created tree, then three values in four changed, its last 30 names removed and 30 added
     const path = uniquePath('continued-update');
     const using = handler();
     const before = await created(path, using);
-    const changedSpecs = before.props.Parameters.map((p, i) => {
-      if (i % 10 !== 0) return p;
+    const removed = before.props.Parameters.slice(TREE_SIZE - 30);
+    const changedSpecs = before.props.Parameters.slice(0, TREE_SIZE - 30).map((p, i) => {
+      if (i % 4 === 3) return p;
       return p.Kind === ParameterKind.GENERATED ? { ...p, Generator: { ...p.Generator!, Generation: '2' } } : { ...p, Value: `${p.Value}/changed` };
     });
-    const after = tree(path, [...changedSpecs, ...specs(15, 'added')]);
+    const after = tree(path, [...changedSpecs, ...specs(30, 'added')]);
 
     // WHEN
     const chain = await runChain(updateEvent(collector.responseUrl, before.physicalId, after, before.props), using);
@@ -211,12 +212,12 @@ describeWithServices(['moto'], 'a reconcile longer than one invocation continues
     // THEN
     expect(chain.invocations).toBeGreaterThanOrEqual(2);
     expect(chain.answers).toHaveLength(1);
-    expect(chain.answers[0]).toMatchObject({ Status: 'SUCCESS', Data: { ParameterCount: String(TREE_SIZE + 15) } });
+    expect(chain.answers[0]).toMatchObject({ Status: 'SUCCESS', Data: { ParameterCount: String(TREE_SIZE) } });
     const state = await valuesUnder(path);
-    expect(Object.keys(state)).toHaveLength(TREE_SIZE + 15);
+    expect(Object.keys(state)).toHaveLength(TREE_SIZE + 30);
     before.props.Parameters.forEach((spec, i) => {
       const name = `${path}/${spec.Name}`;
-      if (i % 10 !== 0) {
+      if (i % 4 === 3 || i >= TREE_SIZE - 30) {
         expect(state[name]).toEqual(before.state[name]);
       } else if (spec.Kind === ParameterKind.GENERATED) {
         // a new value, written once (version 2)
@@ -225,6 +226,12 @@ describeWithServices(['moto'], 'a reconcile longer than one invocation continues
         expect(state[name]).toMatchObject({ value: `${spec.Value}/changed`, version: 2 });
       }
     });
+    // the removed names wait for the cleanup Delete, marked removed in the new generation
+    const generation = chain.answers[0].PhysicalResourceId.split('@')[1];
+    for (const spec of removed) {
+      const tags = await direct.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: `${path}/${spec.Name}` }));
+      expect(tags.TagList).toContainEqual({ Key: REMOVED_IN_TAG, Value: generation });
+    }
     await deliverAgain(chain, path, using);
   });
 
