@@ -207,7 +207,7 @@ export async function reconcilerRows(sizes: number[], runs: number): Promise<Ben
       const noteOf: Partial<Record<Phase, string>> = {
         update1: kindsOf(onePercent),
         update10: kindsOf(tenPercent),
-        names: '; the unchanged parameters are re-tagged with the new generation (AddTagsToResource), not read',
+        names: '; the removed parameters are marked for the cleanup Delete (AddTagsToResource); the unchanged ones are neither read nor written',
       };
       for (const phase of PHASES) {
         const all = figures[phase];
