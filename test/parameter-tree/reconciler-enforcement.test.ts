@@ -1,7 +1,7 @@
 /**
  * What the reconciler's synthesized policy allows and refuses, call by call: each call the
  * handler makes on a parameter the tree owns is allowed; overwriting, labelling, deleting,
- * re-tagging or reading a parameter another tree owns, or one outside the path, is refused by
+ * tagging or reading a parameter another tree owns, or one outside the path, is refused by
  * IAM whatever the handler's code does; SecureStrings of the path encrypted with an earlier key
  * can be read through Parameter Store, those of another path cannot.
  *
@@ -109,7 +109,7 @@ describe('the reconciler may make every call of its handler on what the tree own
     ['overwrite an owned parameter', onParameter('ssm:PutParameter', '/app/db/host', { resource: owner, overwrite: true })],
     ['label an owned version', onParameter('ssm:LabelParameterVersion', '/app/api/key', { resource: owner })],
     ['unlabel an owned version at the version limit', onParameter('ssm:UnlabelParameterVersion', '/app/api/key', { resource: owner })],
-    ['re-tag an owned parameter (a new generation)', onParameter('ssm:AddTagsToResource', '/app/db/host', { resource: owner, request: owner })],
+    ['mark an owned parameter removed (or sync its tags)', onParameter('ssm:AddTagsToResource', '/app/db/host', { resource: owner, request: owner })],
     ['claim a parameter an earlier version tagged with the legacy owner', onParameter('ssm:AddTagsToResource', '/app/db/host', { resource: AWS.legacyOwner, request: owner })],
     ['overwrite a parameter carrying the legacy owner', onParameter('ssm:PutParameter', '/app/db/host', { resource: AWS.legacyOwner, overwrite: true })],
     ['adopt a parameter no tree owns', onParameter('ssm:AddTagsToResource', '/app/existing', { request: owner })],
