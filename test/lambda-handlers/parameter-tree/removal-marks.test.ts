@@ -291,6 +291,23 @@ describeWithServices(['moto'], 'removal marks (moto_server)', () => {
     expect(await stateUnder(app)).toEqual(created.state);
   });
 
+  test('a tree moved away while another tree of the stack took its old path over: the cleanup leaves that path alone', async () => {
+    // GIVEN a tree at /app moved to /app-next, and another resource of the stack now holding /app (the same owner)
+    const app = uniquePath('move-taken-over');
+    const atApp = tree(app, [string('a'), string('b')]);
+    const created = await create(atApp);
+    const moved = await update(created.id, tree(`${app}-next`, [string('a'), string('b')]), atApp);
+    const before = await stateUnder(app);
+
+    // WHEN CloudFormation cleans up the id at /app
+    stacks.cleanupAfterUpdate(moved.id).withTree('SuccessorTree1A2B3C4D', created.id);
+    const cleaned = await remove(created.id, atApp);
+
+    // THEN
+    expect(cleaned.state).toEqual(before);
+    expect(Object.keys(cleaned.state)).toHaveLength(2);
+  });
+
   test('parameters of an earlier version (the generation tag only, moved to every generation) are upgraded: A to B, then the cleanup', async () => {
     // GIVEN a tree as an earlier version left it at A: every parameter tagged with A's generation,
     // some created under older generations, and one left behind by an older cleanup that failed
