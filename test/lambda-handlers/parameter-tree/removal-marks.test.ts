@@ -68,14 +68,23 @@ describeWithServices(['moto'], 'removal marks (moto_server)', () => {
   const string = (name: string, value = `${name}-value`): ParameterSpec =>
     ({ Name: name, Kind: ParameterKind.STRING, Tier: 'Standard', Description: '', Value: value });
   const generated = (name: string): ParameterSpec => ({
-    Name: name, Kind: ParameterKind.GENERATED, Tier: 'Standard', Description: '',
+    Name: name,
+    Kind: ParameterKind.GENERATED,
+    Tier: 'Standard',
+    Description: '',
     Generator: { Length: '20', ExcludeCharacters: '', ExcludePunctuation: 'true', Generation: '' },
   });
 
   function tree(path: string, parameters: ParameterSpec[], overrides: Partial<TreeResourceProperties> = {}): TreeResourceProperties {
     return {
-      Path: path, KeyArn: keyArn, RemovalPolicy: 'retain', AdoptExisting: 'false', Owner: ownerOf(STACK_NAME, path),
-      Tags: [{ Key: 'team', Value: 'shop' }], Parameters: parameters, ...overrides,
+      Path: path,
+      KeyArn: keyArn,
+      RemovalPolicy: 'retain',
+      AdoptExisting: 'false',
+      Owner: ownerOf(STACK_NAME, path),
+      Tags: [{ Key: 'team', Value: 'shop' }],
+      Parameters: parameters,
+      ...overrides,
     };
   }
 
@@ -107,8 +116,10 @@ describeWithServices(['moto'], 'removal marks (moto_server)', () => {
   const generationOf = (physicalId: string) => /@([0-9a-f]{16})/.exec(physicalId)![1];
   const names = (path: string, state: State) => Object.keys(state).map((name) => name.slice(path.length + 1)).sort();
   const withoutTags = (p: ParameterState) => ({ ...p, tags: {} });
-  const marksOf = (path: string, state: State) =>
-    Object.fromEntries(Object.entries(state).filter(([, p]) => p.tags[REMOVED_IN_TAG]).map(([name, p]) => [name.slice(path.length + 1), p.tags[REMOVED_IN_TAG]]));
+  /** Relative name -> the generation it is marked removed in, for the marked ones. */
+  const marksOf = (path: string, state: State) => Object.fromEntries(Object.entries(state)
+    .filter(([, p]) => p.tags[REMOVED_IN_TAG])
+    .map(([name, p]) => [name.slice(path.length + 1), p.tags[REMOVED_IN_TAG]]));
 
   /** A: 'kept' (generated), 'a-only' (generated), 'shared'; B: 'kept', 'b-only' (generated), 'shared' changed. */
   function aAndB(label: string, overrides: Partial<TreeResourceProperties> = {}) {
@@ -316,7 +327,10 @@ describeWithServices(['moto'], 'removal marks (moto_server)', () => {
     const b = tree(path, [string('kept'), string('b-only')]);
     const generationA = generationOf((await create(tree(path, a.Parameters))).id);
     const ownedByEarlierVersion = (name: string, generation: string) => ssm.send(new PutParameterCommand({
-      Name: `${path}/${name}`, Value: `${name}-value`, Type: 'String', Overwrite: false,
+      Name: `${path}/${name}`,
+      Value: `${name}-value`,
+      Type: 'String',
+      Overwrite: false,
       Tags: [{ Key: OWNER_TAG, Value: a.Owner! }, { Key: GENERATION_TAG, Value: generation }, { Key: 'team', Value: 'shop' }],
     }));
     await ownedByEarlierVersion('straggler', '00000000000000aa');
