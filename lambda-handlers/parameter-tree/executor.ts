@@ -125,8 +125,9 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
 
   const leftoverPlan = plan.leftovers;
   if (leftoverPlan) {
-    await outOfTimeSays(`removing leftovers of tree '${path}' after every parameter was reconciled; the next deployment removes them`,
-      () => removeLeftovers(options, leftoverPlan, outcome));
+    const doing = leftoverPlan.action === 'mark' ? `marking ${REMOVED_IN_TAG}=${generation}` : 'removing';
+    await outOfTimeSays(`${doing} the parameters tree '${path}' no longer wants, after every parameter was reconciled`,
+      () => handleLeftovers(options, leftoverPlan, outcome));
   }
 
   const o = outcome;
@@ -152,7 +153,7 @@ async function updateScope(options: ReconcileTreeOptions, deployed: ParsedPhysic
 }
 
 /** Marks the leftovers a rollback may still need, or removes the others (see `Leftovers`). */
-async function removeLeftovers(options: ReconcileTreeOptions, leftovers: Leftovers, outcome: Outcome): Promise<void> {
+async function handleLeftovers(options: ReconcileTreeOptions, leftovers: Leftovers, outcome: Outcome): Promise<void> {
   if (leftovers.action === 'mark') {
     await markLeftovers(options, leftovers.candidates, leftovers.generation);
     outcome.leftoversMarked = leftovers.candidates.length;
