@@ -231,7 +231,7 @@ describe('parameter tree handler error paths', () => {
   });
 
   test('Delete removes owned parameters in batches of at most 10', async () => {
-    // GIVEN 23 parameters of the generation
+    // GIVEN 23 parameters the live generation marked removed
     const names = Array.from({ length: 23 }, (_, i) => `/shop/prod/p${i}`);
     describeReturns(names);
     ssmMock.on(DeleteParametersCommand).resolves({});
@@ -248,7 +248,7 @@ describe('parameter tree handler error paths', () => {
     expect(ssmMock.commandCalls(DescribeParametersCommand)[0].args[0].input.ParameterFilters).toEqual([
       { Key: 'Path', Option: 'Recursive', Values: ['/shop/prod'] },
       { Key: 'tag:cdk-secure-config:owner', Values: ['ShopStack/ConfigTree1A2B3C4D'] },
-      { Key: 'tag:cdk-secure-config:generation', Values: ['0123456789abcdef'] },
+      { Key: 'tag:cdk-secure-config:removed-in', Values: ['fedcba9876543210'] },
     ]);
   });
 
