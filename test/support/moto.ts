@@ -3,6 +3,7 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as net from 'net';
+import * as path from 'path';
 import type { ServiceStatus } from './services';
 
 export interface MotoServer {
@@ -54,12 +55,13 @@ async function waitUntilServing(endpoint: string, child: ChildProcess, deadlineM
 export async function startMotoServer(): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  // moto's own server, one request at a time (see serialized_moto_server.py for why).
+  const child = spawn('python3', [path.join(__dirname, 'serialized_moto_server.py'), '127.0.0.1', String(port)], {
     stdio: 'ignore',
     detached: false,
   });
   const spawnError = new Promise<never>((_, reject) => {
-    child.once('error', (err) => reject(new Error(`moto_server could not start (${err.message}): pip install "moto[server]"`)));
+    child.once('error', (err) => reject(new Error(`moto_server could not start (${err.message}): python3 -m pip install "moto[server]"`)));
   });
   await Promise.race([waitUntilServing(endpoint, child, 30_000), spawnError]);
   child.unref();
