@@ -8,6 +8,7 @@
 import { DeadlineError, outOfTimeSays } from './executor';
 import { ParsedPhysicalId, parsePhysicalId } from './hashing';
 import { deleteBatchesOf, ParameterStore } from './parameter-store';
+import { removedSegmentRemoval } from './segment';
 import { StackView } from './stack-view';
 import { ADOPTED_TAG, GENERATION_TAG, OWNER_TAG, TREE_RESOURCE_TYPE } from '../../src/parameter-tree/private/contract';
 import { ConcurrentWorkError, mapWithConcurrency, WorkCancelledError } from '../shared/concurrency';
@@ -104,14 +105,12 @@ export async function deleteGeneration(deps: DeleteOptions): Promise<void> {
   }
   const removal = await outOfTimeSays(`asking CloudFormation about the stack of tree '${parsed.path}'; nothing was deleted`, async () => {
     const stackStatus = await deps.stack.status();
-    const decided = removalOf({
-      physicalId,
-      parsed,
-      stackStatus,
-      livePhysicalId: await deps.stack.livePhysicalId(deps.logicalId),
-      removalPolicy: removalPolicyOf(rawProps),
-    });
+    const livePhysicalId = await deps.stack.livePhysicalId(deps.logicalId);
+    const decided = removalOf({ physicalId, parsed, stackStatus, livePhysicalId, removalPolicy: removalPolicyOf(rawProps) });
     const stackLivesOn = stackStatus !== undefined && !STACK_GOING.test(stackStatus);
+    const leftTheStack = livePhysicalId === undefined || livePhysicalId === physicalId;
+    const segmentRemoval = stackLivesOn && leftTheStack ? await removedSegmentRemoval({ ...deps, physicalId, stackStatus }) : undefined;
+    if (segmentRemoval) return segmentRemoval;
     return decided.scope === 'tree' && stackLivesOn ? unlessLivingElsewhere(deps, parsed, decided) : decided;
   });
   deps.log(`delete ${physicalId}: ${removal.why}`);

@@ -10,6 +10,7 @@ import {
   ParameterSpec,
   ParameterStoreThroughputName,
   ParameterTierName,
+  SegmentSpec,
   TagSpec,
   TreeResourceProperties,
 } from '../../src/parameter-tree/private/contract';
@@ -134,7 +135,21 @@ export function parseTreeProperties(raw: unknown): TreeResourceProperties {
     ...(props.Throughput === undefined ? {} : {
       Throughput: requireOneOf(props.Throughput, 'Throughput', PARAMETER_STORE_THROUGHPUTS),
     }),
+    ...(props.Segment === undefined ? {} : { Segment: parseSegment(props.Segment) }),
   };
+}
+
+/** A segment of a split tree: 0 <= Index < Count, Count 2 or more (one segment is written as none). */
+function parseSegment(raw: any): SegmentSpec {
+  if (typeof raw !== 'object' || raw === null) fail(`\`Segment\` must be an object {Index, Count, FirstLogicalId}, got: ${quote(raw)}`);
+  const index = requireString(raw.Index, 'Segment.Index');
+  const count = requireString(raw.Count, 'Segment.Count');
+  if (!/^(0|[1-9][0-9]*)$/.test(index) || !/^[1-9][0-9]*$/.test(count) || Number(count) < 2 || Number(index) >= Number(count)) {
+    fail(`\`Segment\` must have a Count of 2 or more and an Index from 0 to Count - 1, got: Index ${quote(index)}, Count ${quote(count)}`);
+  }
+  const first = requireString(raw.FirstLogicalId, 'Segment.FirstLogicalId');
+  if (first === '') fail("`Segment.FirstLogicalId` must not be empty, got: ''");
+  return { Index: index, Count: count, FirstLogicalId: first };
 }
 
 function optionalNonEmpty<K extends string>(value: unknown, property: K): Partial<Record<K, string>> {
@@ -142,6 +157,17 @@ function optionalNonEmpty<K extends string>(value: unknown, property: K): Partia
   const text = requireString(value, property);
   if (text === '') fail(`\`${property}\` must not be empty, got: ''`);
   return { [property]: text } as Record<K, string>;
+}
+
+/** The segment of properties that may not parse (a Delete's): undefined when absent or unreadable. */
+export function segmentFrom(raw: unknown): SegmentSpec | undefined {
+  const segment = (raw as { Segment?: unknown } | undefined)?.Segment;
+  if (segment === undefined) return undefined;
+  try {
+    return parseSegment(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The throughput setting of properties that may not parse (a Delete's): the default when unreadable. */

@@ -2,10 +2,10 @@
  * The reconciler's reads before any write: what exists under the path and who holds it, without
  * decrypting anything. `executor.ts` hands the result to the plan.
  */
-import { generationOf } from './hashing';
 import { ParameterStore } from './parameter-store';
 import { generationScanNeeded, TreePlanInput, typeOf } from './plan';
 import { fullNameOf } from './properties';
+import { treeGenerationOf } from './segment';
 import { ADOPTED_TAG, GENERATION_TAG, OWNER_TAG, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
 
 export interface TreeReadOptions {
@@ -74,7 +74,7 @@ export async function readTree(options: TreeReadOptions): Promise<TreeRead> {
 /** The owned parameters already tagged with this generation: scanned only when it can differ. */
 async function ownedWithGeneration(options: TreeReadOptions, owned: ReadonlySet<string>): Promise<Set<string>> {
   const { generation, deployed } = options;
-  const oldGeneration = options.oldProps ? generationOf(options.oldProps.Parameters.map((p) => p.Name)) : undefined;
+  const oldGeneration = options.oldProps ? treeGenerationOf(options.oldProps) : undefined;
   if (!generationScanNeeded({ generation, deployed, oldGeneration, ownedCount: owned.size })) {
     return new Set(owned);
   }

@@ -4,9 +4,9 @@
  * their spec by the reconcile that deployed the old properties; reading them again would make
  * every Update cost the whole tree.
  */
-import { generationOf } from './hashing';
 import { typeOf } from './plan';
 import { fullNameOf, userTagsOf } from './properties';
+import { treeGenerationOf } from './segment';
 import { ParameterSpec, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
 
 export interface UpdateScope {
@@ -35,7 +35,7 @@ export function updateScopeOf(input: UpdateScopeInput): UpdateScope | undefined 
   if (!oldProps || !deployed) return undefined;
   if (deployed.path !== props.Path || oldProps.Path !== props.Path) return undefined;
   if (oldProps.Owner !== props.Owner || (oldProps.LegacyOwner ?? '') !== (props.LegacyOwner ?? '')) return undefined;
-  if (deployed.generation !== generationOf(oldProps.Parameters.map((p) => p.Name))) return undefined;
+  if (deployed.generation !== treeGenerationOf(oldProps)) return undefined;
 
   const deployedStates = new Map(oldProps.Parameters.map((spec) => [spec.Name, desiredStateOf(oldProps, spec)]));
   const changed = new Set<string>();
