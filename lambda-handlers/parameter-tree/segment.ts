@@ -47,14 +47,16 @@ export interface RemovedSegmentInput {
 export async function removedSegmentRemoval(input: RemovedSegmentInput): Promise<Removal | undefined> {
   const segment = segmentFrom(input.rawProps);
   if (!segment || segment.Index === '0' || input.stackStatus !== 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS') return undefined;
-  const firstPhysicalId = await input.stack.livePhysicalId(segment.FirstLogicalId);
+  // Not being deleted either: a resource CloudFormation is deleting still reports its physical id.
+  const live = await input.stack.liveResourcesOfType(TREE_RESOURCE_TYPE);
+  const firstPhysicalId = live.get(segment.FirstLogicalId);
   const first = firstPhysicalId === undefined ? undefined : parsePhysicalId(firstPhysicalId);
   if (!first) return undefined;
   // A renamed tree's new segment of the same names has this very generation: never remove it.
   const parsed = parsePhysicalId(input.physicalId);
-  for (const [logicalId, physicalId] of await input.stack.liveResourcesOfType(TREE_RESOURCE_TYPE)) {
-    const live = parsePhysicalId(physicalId);
-    if (logicalId !== input.logicalId && live?.path === parsed?.path && live?.generation === parsed?.generation) {
+  for (const [logicalId, physicalId] of live) {
+    const other = parsePhysicalId(physicalId);
+    if (logicalId !== input.logicalId && other?.path === parsed?.path && other?.generation === parsed?.generation) {
       return { scope: 'none', why: `the stack's tree ${logicalId} (${physicalId}) holds this very generation; its parameters are kept` };
     }
   }
