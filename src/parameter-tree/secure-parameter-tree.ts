@@ -572,7 +572,8 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
    */
   private writeManifest(): void {
     if (this.manifests) return;
-    const segmentation = segmentationOf([...this.parameters].map(([name, definition]) => ({ name, labelled: isLabelled(definition) })), this.throughput);
+    const parameters = [...this.parameters].map(([name, definition]) => ({ name, labelled: isLabelled(definition) }));
+    const segmentation = segmentationOf(parameters, this.throughput);
     const count = segmentation.segments.length;
     const slow = deploymentTimeWarning(this._scale(), { count, largestSeconds: segmentation.largestSeconds, budgetSeconds: SEGMENT_BUDGET_SECONDS });
     if (slow) Annotations.of(this).addWarningV2('cdk-secure-config:longFirstDeployment', slow);

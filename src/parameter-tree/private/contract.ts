@@ -156,6 +156,7 @@ export interface SegmentSpec {
  * low bits depend on the characters' low bits only, and the modulo reads mostly those): the same
  * at synthesis and in the reconciler, with no import (this module may import nothing).
  */
+/* eslint-disable no-bitwise -- a hash is bit operations */
 export function segmentOf(relativeName: string, count: number): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < relativeName.length; i++) {
@@ -165,6 +166,7 @@ export function segmentOf(relativeName: string, count: number): number {
   hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
   return ((hash ^ (hash >>> 16)) >>> 0) % count;
 }
+/* eslint-enable no-bitwise */
 
 /**
  * Where the tree's parameter specs are: an S3 object (the tree's manifest asset) and the SHA-256

@@ -28,7 +28,10 @@ const SEGMENT_IDS = [LOGICAL_ID, 'ConfigSegment1A1B2C3D', 'ConfigSegment2E4F5A6B
 
 const string = (name: string, value = `${name}-value`): ParameterSpec => ({ Name: name, Kind: ParameterKind.STRING, Tier: 'Standard', Description: '', Value: value });
 const generated = (name: string): ParameterSpec => ({
-  Name: name, Kind: ParameterKind.GENERATED, Tier: 'Standard', Description: '',
+  Name: name,
+  Kind: ParameterKind.GENERATED,
+  Tier: 'Standard',
+  Description: '',
   Generator: { Length: '24', ExcludeCharacters: '', ExcludePunctuation: 'false', Generation: '' },
 });
 /** Six strings and six generated secrets: every segment of 2 and of 3 holds some. */
@@ -68,7 +71,9 @@ describeWithServices(['moto'], 'parameter tree segments (moto_server)', () => {
   afterAll(() => collector.stop());
 
   /** Segment `index` of `count` of the tree of `specs`: its own specs only. */
-  function segment(path: string, specs: ParameterSpec[], index: number, count: number, overrides: Partial<TreeResourceProperties> = {}): TreeResourceProperties {
+  type Overrides = Partial<TreeResourceProperties>;
+
+  function segment(path: string, specs: ParameterSpec[], index: number, count: number, overrides: Overrides = {}): TreeResourceProperties {
     return {
       Path: path,
       KeyArn: keyArn,
@@ -98,7 +103,7 @@ describeWithServices(['moto'], 'parameter tree segments (moto_server)', () => {
   /** Segments 1 to count - 1, then 0: the order of the template's dependencies. */
   const deployOrder = (count: number) => [...Array.from({ length: count - 1 }, (_, i) => i + 1), 0];
 
-  async function createTree(path: string, specs: ParameterSpec[], count: number, overrides: Partial<TreeResourceProperties> = {}): Promise<Deployed> {
+  async function createTree(path: string, specs: ParameterSpec[], count: number, overrides: Overrides = {}): Promise<Deployed> {
     const props = Array.from({ length: count }, (_, index) => segment(path, specs, index, count, overrides));
     const ids: string[] = [];
     for (const index of deployOrder(count)) ids[index] = (await deliver(createEvent(collector.responseUrl, props[index]), index)).PhysicalResourceId;
@@ -106,7 +111,7 @@ describeWithServices(['moto'], 'parameter tree segments (moto_server)', () => {
   }
 
   /** The deployment that changes the tree to `specs` in `count` segments: Updates of the segments that stay, Creates of new ones. */
-  async function updateTree(before: Deployed, specs: ParameterSpec[], count: number, overrides: Partial<TreeResourceProperties> = {}): Promise<Deployed> {
+  async function updateTree(before: Deployed, specs: ParameterSpec[], count: number, overrides: Overrides = {}): Promise<Deployed> {
     const props = Array.from({ length: count }, (_, index) => segment(before.props[0].Path, specs, index, count, overrides));
     const ids: string[] = [];
     for (const index of deployOrder(count)) {
@@ -201,7 +206,8 @@ describeWithServices(['moto'], 'parameter tree segments (moto_server)', () => {
 
     // WHEN segment 1 is updated without it, then CloudFormation cleans up its old generation
     const props = [created.props[0], segment(path, specs, 1, 2)];
-    const updated = { props, ids: [created.ids[0], (await deliver(updateEvent(collector.responseUrl, created.ids[1], props[1], created.props[1]), 1)).PhysicalResourceId] };
+    const updatedOne = await deliver(updateEvent(collector.responseUrl, created.ids[1], props[1], created.props[1]), 1);
+    const updated = { props, ids: [created.ids[0], updatedOne.PhysicalResourceId] };
     const before = await stateUnder(path);
     await cleanUp(created, updated);
 
