@@ -415,6 +415,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     this.node.addValidation({ validate: () => this.tagProblems() });
     this.node.addValidation({ validate: () => collisionProblems(this._placement(), treesOfApp(this).map((tree) => tree._placement())) });
     this.node.addValidation({ validate: () => accountLimitProblems(this._scale(), treesOfApp(this).map((tree) => tree._scale())) });
+    this.node.addValidation({ validate: () => this.segmentProblems() });
   }
 
   /** A custom resource of the tree: segment 0 (the whole tree unless split), or another segment. */
@@ -588,6 +589,20 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     statements.forEach((statement) => this.reconciler.addToPolicy(statement));
     acknowledgeManifestKeyWildcard(this.reconciler.policy, statements.flatMap((statement) => statement.resources));
     if (count > 1) this.addSegments(count);
+  }
+
+  /**
+   * The reconciler finds a parameter's segment from its name, so a split tree's names must be
+   * known at synthesis: a name resolved at deploy time could hash elsewhere, and the segment it
+   * hashes to would take it for a parameter removed from the tree.
+   */
+  private segmentProblems(): string[] {
+    if ((this.manifests?.length ?? 1) === 1) return [];
+    const deployTime = [...this.parameters.keys()].filter((name) => Token.isUnresolved(name));
+    if (deployTime.length === 0) return [];
+    return [`the tree '${this.path}' is split into segments (its first deployment needs more than ${SEGMENT_BUDGET_SECONDS / 60} minutes), ` +
+      `and a split tree's parameter names must be known at synthesis; got names resolved at deploy time: ${deployTime.join(', ')}. ` +
+      'Use literal names, or move those parameters to a smaller tree.'];
   }
 
   /**

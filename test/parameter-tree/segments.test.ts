@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, CfnResource, Stack, Stage } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { newStack } from './fixtures';
 import { ParameterStoreThroughput, ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
@@ -153,6 +153,28 @@ describe('a tree that fits in one segment', () => {
     const stack = newStack();
     const tree = new SecureParameterTree(stack, 'Config', { path: '/large', tier: ParameterTier.ADVANCED, parameterStoreThroughput: ParameterStoreThroughput.HIGHER });
     for (let i = 0; i < 15_000; i++) tree.addParameter(`p/${i}`, ParameterValue.string('v'));
+    expect(Object.keys(treeResources(stack))).toHaveLength(1);
+  });
+});
+
+describe('names of a split tree', () => {
+  test('must be known at synthesis: the reconciler finds a segment from the name', () => {
+    // GIVEN a tree split into segments, one of whose names is a stack parameter
+    const stack = newStack();
+    const tree = largeTree(stack, 15_000);
+    const name = new CfnParameter(stack, 'Name', { default: 'late/name' }).valueAsString;
+    tree.addParameter(name, ParameterValue.string('v'));
+
+    // THEN
+    expect(() => Template.fromStack(stack)).toThrow(
+      "the tree '/large' is split into segments (its first deployment needs more than 40 minutes), " +
+      "and a split tree's parameter names must be known at synthesis; got names resolved at deploy time: ${Token[");
+  });
+
+  test('may be resolved at deploy time in a tree of one segment', () => {
+    const stack = newStack();
+    const tree = largeTree(stack, 10);
+    tree.addParameter(new CfnParameter(stack, 'Name', { default: 'late/name' }).valueAsString, ParameterValue.string('v'));
     expect(Object.keys(treeResources(stack))).toHaveLength(1);
   });
 });
