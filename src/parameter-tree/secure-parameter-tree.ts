@@ -402,7 +402,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     // ServiceToken, and each tree now has a reconciler of its own. A new logical id makes the
     // upgrade a Create of this resource (which takes the parameters over from the legacy owner)
     // and a Delete of the old one (which finds nothing left under its owner).
-    this.resource = this.treeResource('Default', properties, legacyOwner);
+    this.resource = this.treeResource('Default', properties);
 
     for (const [relativeName, value] of Object.entries(requireObject(props.parameters ?? {}, 'parameters'))) {
       this.addParameter(relativeName, value as ParameterValue);
@@ -419,10 +419,10 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   }
 
   /** A custom resource of the tree: segment 0 (the whole tree unless split), or another segment. */
-  private treeResource(id: string, properties: TreeTemplateProperties & { ServiceToken: string }, legacyOwner: string): CfnResource {
+  private treeResource(id: string, properties: TreeTemplateProperties & { ServiceToken: string }): CfnResource {
     const resource = new CfnResource(this, id, { type: TREE_RESOURCE_TYPE, properties });
     // Parameters written by earlier versions carry `<stack name>/<logical id>`: the tree takes them over.
-    resource.addPropertyOverride('LegacyOwner', legacyOwner);
+    resource.addPropertyOverride('LegacyOwner', this.legacyOwner);
     // The reconciler may only run once it holds this tree's permissions, and may continue itself.
     resource.node.addDependency(this.reconciler.policy, this.reconciler.continuationPolicy);
     return resource;
@@ -621,7 +621,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
         Manifest: pointer,
         ...(markers ? { ManifestMarkers: markers } : {}),
         Segment: segmentSpec(index),
-      }, this.legacyOwner);
+      });
       if (previous) resource.addDependency(previous);
       previous = resource;
     }
