@@ -1,7 +1,8 @@
 /**
  * Synthesizes a tree of the mix in a fresh process and prints one JSON line: synth time, template,
- * manifest and Update-event bytes, and what the template would hold with the specs inline (as
- * before the manifest), computed from the same synthesis.
+ * manifest and Update-event bytes, the segments the tree is split into and the first-deployment
+ * estimate of the largest, and what the template would hold with the specs inline (as before the
+ * manifest, one resource), computed from the same synthesis.
  * Usage: scale-worker <parameterCount>
  */
 import * as fs from 'fs';
@@ -9,11 +10,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { mixedTree } from './parameter-mix';
-import { MANIFEST_MARKER, TREE_RESOURCE_TYPE } from '../src/parameter-tree/private/contract';
+import { MANIFEST_MARKER, ParameterKind, TREE_RESOURCE_TYPE } from '../src/parameter-tree/private/contract';
+import { writeSeconds } from '../src/parameter-tree/private/scale';
 
 interface Synthesized {
   readonly template: any;
-  readonly manifest: string;
+  /** The manifest of each segment's resource, by logical id. */
+  readonly manifests: Record<string, string>;
   readonly elapsedMs: number;
 }
 
@@ -26,27 +29,45 @@ function synthesize(count: number, revision: number): Synthesized {
     const assembly = app.synth();
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     const template = JSON.parse(fs.readFileSync(path.join(assembly.directory, assembly.getStackByName('Bench').templateFile), 'utf8'));
-    const manifest = fs.readFileSync(path.join(assembly.directory, `asset.${treeOf(template).Manifest.Key}`), 'utf8');
-    return { template, manifest, elapsedMs };
+    const manifests = Object.fromEntries(treesOf(template).map(([id, properties]) =>
+      [id, fs.readFileSync(path.join(assembly.directory, `asset.${properties.Manifest.Key}`), 'utf8')]));
+    return { template, manifests, elapsedMs };
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
 }
 
-function treeOf(template: any): any {
-  return (Object.values(template.Resources) as any[]).find((resource) => resource.Type === TREE_RESOURCE_TYPE).Properties;
+/** The tree's resources (one per segment), by logical id, with their properties. */
+function treesOf(template: any): [string, any][] {
+  return Object.entries<any>(template.Resources).filter(([, resource]) => resource.Type === TREE_RESOURCE_TYPE)
+    .map(([id, resource]) => [id, resource.Properties]);
 }
 
-/** The properties with the manifest's specs inline, as the template held them before. */
-function inlined(properties: any, manifest: string): any {
-  const { Manifest: _pointer, ManifestMarkers: markers = {}, ...rest } = properties;
+/** The specs of a manifest with its markers replaced by the values the properties carry. */
+function specsOf(properties: any, manifest: string): any[] {
+  const markers = properties.ManifestMarkers ?? {};
   const substitute = (value: any): any => {
     if (Array.isArray(value)) return value.map(substitute);
     if (typeof value !== 'object' || value === null) return value;
     if (MANIFEST_MARKER in value) return markers[value[MANIFEST_MARKER]];
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v)]));
   };
-  return { ...rest, Parameters: substitute(JSON.parse(manifest).Parameters) };
+  return substitute(JSON.parse(manifest).Parameters);
+}
+
+const LABELLED_KINDS = new Set<string>([ParameterKind.GENERATED, ParameterKind.ENCRYPTED, ParameterKind.UNSAFE_LITERAL]);
+
+/** The first-deployment estimate of one segment, at the default throughput (the mix's). */
+function segmentSeconds(manifest: string): number {
+  const specs: { Kind: string }[] = JSON.parse(manifest).Parameters;
+  return writeSeconds(specs.length, specs.filter((spec) => LABELLED_KINDS.has(spec.Kind)).length, 'default');
+}
+
+/** One resource with every segment's specs inline and no Segment, as the template held it before. */
+function inlined(synthesized: Synthesized): any {
+  const trees = treesOf(synthesized.template);
+  const { Manifest: _pointer, ManifestMarkers: _markers, Segment: _segment, ...rest } = trees[0][1];
+  return { ...rest, Parameters: trees.flatMap(([id, properties]) => specsOf(properties, synthesized.manifests[id])) };
 }
 
 /** The Update CloudFormation sends for a change of one value: both property sets, compact JSON. */
@@ -72,12 +93,15 @@ function main(): void {
   const count = Number(process.argv[2]);
   const deployed = synthesize(count, 0);
   const changed = synthesize(count, 1);
-  const inlineTemplate = (template: any, manifest: string) => {
-    const copy = JSON.parse(JSON.stringify(template));
-    const resource = (Object.values(copy.Resources) as any[]).find((r) => r.Type === TREE_RESOURCE_TYPE);
-    resource.Properties = inlined(resource.Properties, manifest);
+  const inlineTemplate = (synthesized: Synthesized) => {
+    const copy = JSON.parse(JSON.stringify(synthesized.template));
+    const [[first], ...others] = treesOf(copy);
+    copy.Resources[first].Properties = inlined(synthesized);
+    for (const [id] of others) delete copy.Resources[id];
     return copy;
   };
+  const deployedTrees = new Map(treesOf(deployed.template));
+  const changedTrees = treesOf(changed.template);
   // CDK writes templates indented by one space.
   const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value, undefined, 1));
   process.stdout.write(`${JSON.stringify({
@@ -85,13 +109,14 @@ function main(): void {
     // The first synthesis of the process, as section 1 measures it.
     elapsedMs: deployed.elapsedMs,
     templateBytes: bytes(changed.template),
-    manifestBytes: Buffer.byteLength(changed.manifest),
-    updateEventBytes: updateEventBytes(treeOf(deployed.template), treeOf(changed.template)),
-    inlineTemplateBytes: bytes(inlineTemplate(changed.template, changed.manifest)),
-    inlineUpdateEventBytes: updateEventBytes(
-      inlined(treeOf(deployed.template), deployed.manifest),
-      inlined(treeOf(changed.template), changed.manifest),
-    ),
+    manifestBytes: Object.values(changed.manifests).reduce((sum, manifest) => sum + Buffer.byteLength(manifest), 0),
+    // The largest of the segments' Updates.
+    updateEventBytes: Math.max(...changedTrees.map(([id, properties]) => updateEventBytes(deployedTrees.get(id), properties))),
+    segments: changedTrees.length,
+    largestSegmentSeconds: Math.max(...Object.values(changed.manifests).map(segmentSeconds)),
+    totalSeconds: Object.values(changed.manifests).reduce((sum, manifest) => sum + segmentSeconds(manifest), 0),
+    inlineTemplateBytes: bytes(inlineTemplate(changed)),
+    inlineUpdateEventBytes: updateEventBytes(inlined(deployed), inlined(changed)),
   })}\n`);
 }
 

@@ -2,17 +2,24 @@
  * Section 7: account-scale trees. With the specs in a manifest asset, the template and the
  * largest event (an Update: old and new properties) stay the same size as the tree grows; the
  * manifest grows instead. Beside each figure, what the template and event held with the specs
- * inline (earlier versions), computed from the same synthesis.
+ * inline (earlier versions), computed from the same synthesis. A tree whose first deployment
+ * would outlast the segment budget is split: the rows say into how many segments, and the
+ * estimate of the largest.
  */
 import { BenchRow, formatBytes, formatMs, median } from './stats';
 import { runWorker } from './worker';
+import { SEGMENT_BUDGET_SECONDS } from '../src/parameter-tree/private/segments';
 
 interface ScaleFigures {
   readonly count: number;
   readonly elapsedMs: number;
   readonly templateBytes: number;
   readonly manifestBytes: number;
+  /** The largest segment's Update. */
   readonly updateEventBytes: number;
+  readonly segments: number;
+  readonly largestSegmentSeconds: number;
+  readonly totalSeconds: number;
   readonly inlineTemplateBytes: number;
   readonly inlineUpdateEventBytes: number;
 }
@@ -48,7 +55,16 @@ export function scaleRows(sizes: number[], runs: number): BenchRow[] {
       note: `${over(figures.updateEventBytes, EVENT_TARGET, '64 KB')}; specs inline: ${formatBytes(figures.inlineUpdateEventBytes)} ` +
         `(${over(figures.inlineUpdateEventBytes, ASYNC_PAYLOAD_LIMIT, "Lambda's 1 MB asynchronous payload")})`,
     });
-    rows.push({ section, case: caseName, metric: 'manifest bytes', value: formatBytes(figures.manifestBytes), note: 'an S3 object; grows with the tree' });
+    rows.push({ section, case: caseName, metric: 'manifest bytes', value: formatBytes(figures.manifestBytes), note: 'S3 objects, one per segment; grow with the tree' });
+    const minutes = (seconds: number) => `${Math.ceil(seconds).toLocaleString('en-US')} s (${(seconds / 60).toFixed(0)} min)`;
+    rows.push({
+      section,
+      case: caseName,
+      metric: 'segments (custom resources)',
+      value: String(figures.segments),
+      note: `first-deployment estimate at the default throughput: largest segment ${minutes(figures.largestSegmentSeconds)}, ` +
+        `budget ${SEGMENT_BUDGET_SECONDS / 60} min; all segments in turn ${minutes(figures.totalSeconds)}`,
+    });
   }
   return rows;
 }

@@ -3,7 +3,7 @@
  * decision is the plan's; this module holds the I/O (Parameter Store, KMS, the generator) and
  * the few reads a plan's action names (a labelled version, the actual tags).
  */
-import { generationOf, ParsedPhysicalId, parsePhysicalId, physicalIdOf } from './hashing';
+import { ParsedPhysicalId, parsePhysicalId, physicalIdOf } from './hashing';
 import { deleteBatchesOf, ParameterStore, PutRequest } from './parameter-store';
 import {
   FreshSource,
@@ -17,6 +17,7 @@ import {
   ValueSource,
 } from './plan';
 import { generateSecret } from './secret-generator';
+import { treeGenerationOf } from './segment';
 import { readTree } from './tree-read';
 import { UpdateScope, updateScopeOf } from './update-scope';
 import {
@@ -89,7 +90,7 @@ interface Outcome {
 export async function reconcileTree(options: ReconcileTreeOptions): Promise<CustomResourceResult> {
   const { props, owner } = options;
   const path = props.Path;
-  const generation = generationOf(props.Parameters.map((p) => p.Name));
+  const generation = treeGenerationOf(props);
   const deployed = options.deployedPhysicalId ? parsePhysicalId(options.deployedPhysicalId) : undefined;
 
   const scope = await updateScope(options, deployed);

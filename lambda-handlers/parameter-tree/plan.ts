@@ -9,6 +9,7 @@
  */
 import { specLabelOf } from './hashing';
 import { fullNameOf, userTagsOf } from './properties';
+import { inOwnSegment } from './segment';
 import {
   ADOPTED_TAG,
   GENERATION_TAG,
@@ -295,7 +296,8 @@ function planLeftovers(input: TreePlanInput): Leftovers | undefined {
   const { props, deployed } = input;
   if (!deployed || deployed.path !== props.Path) return undefined;
   const wanted = new Set(props.Parameters.map((p) => fullNameOf(props.Path, p.Name)));
-  const candidates = [...input.owned, ...input.legacyOwned].filter((name) => !wanted.has(name));
+  // Another segment's parameters are that segment's to keep or remove.
+  const candidates = [...input.owned, ...input.legacyOwned].filter((name) => !wanted.has(name) && inOwnSegment(props, name));
   if (candidates.length === 0) return undefined;
   return deployed.generation === input.generation
     ? { action: 'remove', candidates, release: props.RetainRemovedParameters === 'true' }

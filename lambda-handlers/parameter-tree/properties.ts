@@ -10,6 +10,7 @@ import {
   ParameterSpec,
   ParameterStoreThroughputName,
   ParameterTierName,
+  SegmentSpec,
   TagSpec,
   TreeResourceProperties,
 } from '../../src/parameter-tree/private/contract';
@@ -134,7 +135,19 @@ export function parseTreeProperties(raw: unknown): TreeResourceProperties {
     ...(props.Throughput === undefined ? {} : {
       Throughput: requireOneOf(props.Throughput, 'Throughput', PARAMETER_STORE_THROUGHPUTS),
     }),
+    ...(props.Segment === undefined ? {} : { Segment: parseSegment(props.Segment) }),
   };
+}
+
+/** A segment of a split tree: 0 <= Index < Count, Count 2 or more (one segment is written as none). */
+function parseSegment(raw: any): SegmentSpec {
+  if (typeof raw !== 'object' || raw === null) fail(`\`Segment\` must be an object {Index, Count}, got: ${quote(raw)}`);
+  const index = requireString(raw.Index, 'Segment.Index');
+  const count = requireString(raw.Count, 'Segment.Count');
+  if (!/^(0|[1-9][0-9]*)$/.test(index) || !/^[1-9][0-9]*$/.test(count) || Number(count) < 2 || Number(index) >= Number(count)) {
+    fail(`\`Segment\` must have a Count of 2 or more and an Index from 0 to Count - 1, got: Index ${quote(index)}, Count ${quote(count)}`);
+  }
+  return { Index: index, Count: count };
 }
 
 function optionalNonEmpty<K extends string>(value: unknown, property: K): Partial<Record<K, string>> {

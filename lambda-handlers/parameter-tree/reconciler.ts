@@ -7,10 +7,11 @@ import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { deleteGeneration } from './delete-generation';
 import { reconcileTree } from './executor';
-import { generationOf, physicalIdOf } from './hashing';
+import { physicalIdOf } from './hashing';
 import { ManifestReader, withManifestLoaded } from './manifest';
 import { ParameterStore } from './parameter-store';
 import { legacyOwnerFrom, ownerFrom, ownersOf, parseThroughput, parseTreeProperties } from './properties';
+import { treeGenerationOf } from './segment';
 import { StackViewSource } from './stack-view';
 import {
   PacedSsmAction,
@@ -123,7 +124,7 @@ export async function physicalIdOnFailure(event: TreeEvent, manifests?: Manifest
   if (event.RequestType !== 'Create') return event.PhysicalResourceId;
   try {
     const props = parseTreeProperties(await withManifestLoaded(event.ResourceProperties, manifests));
-    return physicalIdOf(props.Path, generationOf(props.Parameters.map((p) => p.Name)), props.RetainRemovedParameters === 'true');
+    return physicalIdOf(props.Path, treeGenerationOf(props), props.RetainRemovedParameters === 'true');
   } catch {
     // Nothing was written with invalid properties; an id no Delete can match.
     return `${event.LogicalResourceId}:invalid-properties`;

@@ -4,10 +4,10 @@
  * their spec by the reconcile that deployed the old properties; reading them again would make
  * every Update cost the whole tree.
  */
-import { generationOf } from './hashing';
 import { typeOf } from './plan';
 import { fullNameOf, userTagsOf } from './properties';
-import { ParameterSpec, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
+import { treeGenerationOf } from './segment';
+import { ParameterSpec, SegmentSpec, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
 
 export interface UpdateScope {
   /** Full names to read and reconcile: specs changed, added or removed. */
@@ -27,7 +27,7 @@ export interface UpdateScopeInput {
 /**
  * The scope of an Update, or undefined when the whole tree must be read: no readable old
  * properties, the old properties are not the ones deployed (their generation is not the physical
- * id's), or the tree's identity changed (path, owner, legacy owner). A rollback is told apart by
+ * id's), the tree's identity changed (path, owner, legacy owner), or the segment did. A rollback is told apart by
  * the caller, which asks CloudFormation.
  */
 export function updateScopeOf(input: UpdateScopeInput): UpdateScope | undefined {
@@ -35,7 +35,10 @@ export function updateScopeOf(input: UpdateScopeInput): UpdateScope | undefined 
   if (!oldProps || !deployed) return undefined;
   if (deployed.path !== props.Path || oldProps.Path !== props.Path) return undefined;
   if (oldProps.Owner !== props.Owner || (oldProps.LegacyOwner ?? '') !== (props.LegacyOwner ?? '')) return undefined;
-  if (deployed.generation !== generationOf(oldProps.Parameters.map((p) => p.Name))) return undefined;
+  if (deployed.generation !== treeGenerationOf(oldProps)) return undefined;
+  // Another segment count moves parameters between segments: the leftovers step must see the
+  // owned ones now in this segment's bucket, those removed from the tree included.
+  if (!sameSegment(oldProps.Segment, props.Segment)) return undefined;
 
   const deployedStates = new Map(oldProps.Parameters.map((spec) => [spec.Name, desiredStateOf(oldProps, spec)]));
   const changed = new Set<string>();
@@ -49,6 +52,10 @@ export function updateScopeOf(input: UpdateScopeInput): UpdateScope | undefined 
     if (!wanted.has(spec.Name)) changed.add(fullNameOf(props.Path, spec.Name));
   }
   return { changed, unchanged };
+}
+
+function sameSegment(a: SegmentSpec | undefined, b: SegmentSpec | undefined): boolean {
+  return a?.Index === b?.Index && a?.Count === b?.Count;
 }
 
 /**

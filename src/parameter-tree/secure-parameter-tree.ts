@@ -17,6 +17,7 @@ import {
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { ParameterStoreThroughput } from './parameter-store-throughput';
@@ -30,6 +31,7 @@ import {
   ParameterSpec,
   ParameterStoreThroughputName,
   ParameterTierName,
+  SegmentSpec,
   TagSpec,
   TREE_RESOURCE_TYPE,
   TreeTemplateProperties,
@@ -37,7 +39,8 @@ import {
 import { isSecureKind, ParameterDefinition } from './private/definition';
 import { manifestAsset, renderManifest, RenderedManifest } from './private/manifest';
 import { manifestReadStatements } from './private/manifest-access';
-import { accountLimitProblems, deploymentTimeProblem, deploymentTimeWarning, TreeScale } from './private/scale';
+import { accountLimitProblems, deploymentTimeWarning, TreeScale } from './private/scale';
+import { SEGMENT_BUDGET_SECONDS, segmentationOf } from './private/segments';
 import { readStatements } from '../private/read-access';
 import { TreeReconciler } from './private/reconciler';
 import {
@@ -331,9 +334,14 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
   private readonly reconciler: TreeReconciler;
   /** The value of the owner tag on every parameter this tree owns. */
   private readonly owner: string;
+  /** The owner tag of earlier versions' parameters, which the tree takes over. */
+  private readonly legacyOwner: string;
+  /** The custom resource of segment 0: the whole tree, unless it is split (see segments.ts). */
   private readonly resource: CfnResource;
-  /** Written once, when the app synthesizes: every parameter is known by then. */
-  private manifest?: RenderedManifest & { readonly bucket: string; readonly key: string };
+  /** The properties every segment's resource shares. */
+  private readonly sharedProperties: Omit<TreeTemplateProperties, 'Manifest' | 'ManifestMarkers'> & { ServiceToken: string };
+  /** Written once, when the app synthesizes: every parameter is known by then. One per segment. */
+  private manifests?: WrittenManifest[];
 
   constructor(scope: Construct, id: string, props: SecureParameterTreeProps) {
     super(scope, id);
@@ -360,6 +368,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     this.tags = new TagManager(TagType.KEY_VALUE, TREE_RESOURCE_TYPE);
 
     const legacyOwner = `${Stack.of(this).stackName}/${this.legacyResourceLogicalId()}`;
+    this.legacyOwner = legacyOwner;
     this.reconciler = new TreeReconciler(this, 'Reconciler', {
       path: this.path,
       pathArn: this.pathArn,
@@ -368,7 +377,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       legacyOwner,
     });
 
-    const properties: TreeTemplateProperties & { ServiceToken: string } = {
+    this.sharedProperties = {
       ServiceToken: this.reconciler.serviceToken,
       Path: this.path,
       KeyArn: this.key.keyArn,
@@ -382,6 +391,9 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       ...(this.throughput === 'higher' ? { Throughput: 'higher' as const } : {}),
       // Lazy: parameters and tags may be added after construction, tags by aspects.
       Tags: Lazy.any({ produce: () => this.renderTreeTags() }) as unknown as TagSpec[],
+    };
+    const properties: TreeTemplateProperties & { ServiceToken: string } = {
+      ...this.sharedProperties,
       // The specs are in the manifest asset; the properties point at it.
       Manifest: Lazy.any({ produce: () => this.writtenManifest().pointer }) as unknown as TreeTemplateProperties['Manifest'],
       ManifestMarkers: Lazy.any({ produce: () => this.writtenManifest().markers }) as unknown as Record<string, string>,
@@ -390,11 +402,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     // ServiceToken, and each tree now has a reconciler of its own. A new logical id makes the
     // upgrade a Create of this resource (which takes the parameters over from the legacy owner)
     // and a Delete of the old one (which finds nothing left under its owner).
-    this.resource = new CfnResource(this, 'Default', { type: TREE_RESOURCE_TYPE, properties });
-    // Parameters written by earlier versions carry `<stack name>/<logical id>`: the tree takes them over.
-    this.resource.addPropertyOverride('LegacyOwner', legacyOwner);
-    // The reconciler may only run once it holds this tree's permissions, and may continue itself.
-    this.resource.node.addDependency(this.reconciler.policy, this.reconciler.continuationPolicy);
+    this.resource = this.treeResource('Default', properties);
 
     for (const [relativeName, value] of Object.entries(requireObject(props.parameters ?? {}, 'parameters'))) {
       this.addParameter(relativeName, value as ParameterValue);
@@ -406,12 +414,18 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     // Tags reach the tree through aspects, so they are only known at synthesis.
     this.node.addValidation({ validate: () => this.tagProblems() });
     this.node.addValidation({ validate: () => collisionProblems(this._placement(), treesOfApp(this).map((tree) => tree._placement())) });
-    this.node.addValidation({
-      validate: () => [
-        ...accountLimitProblems(this._scale(), treesOfApp(this).map((tree) => tree._scale())),
-        deploymentTimeProblem(this._scale()),
-      ].filter((problem): problem is string => problem !== undefined),
-    });
+    this.node.addValidation({ validate: () => accountLimitProblems(this._scale(), treesOfApp(this).map((tree) => tree._scale())) });
+    this.node.addValidation({ validate: () => this.segmentProblems() });
+  }
+
+  /** A custom resource of the tree: segment 0 (the whole tree unless split), or another segment. */
+  private treeResource(id: string, properties: TreeTemplateProperties & { ServiceToken: string }): CfnResource {
+    const resource = new CfnResource(this, id, { type: TREE_RESOURCE_TYPE, properties });
+    // Parameters written by earlier versions carry `<stack name>/<logical id>`: the tree takes them over.
+    resource.addPropertyOverride('LegacyOwner', this.legacyOwner);
+    // The reconciler may only run once it holds this tree's permissions, and may continue itself.
+    resource.node.addDependency(this.reconciler.policy, this.reconciler.continuationPolicy);
+    return resource;
   }
 
   /**
@@ -445,7 +459,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     let labelled = 0;
     for (const definition of this.parameters.values()) {
       tiers[definition.tier ?? this.tier] += 1;
-      if (isSecureKind(definition.kind) && definition.kind !== ParameterKind.PLACEHOLDER) labelled += 1;
+      if (isLabelled(definition)) labelled += 1;
     }
     return { ...this._placement(), throughput: this.throughput, tiers, labelled };
   }
@@ -458,7 +472,7 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
    */
   public addParameter(relativeName: string, value: ParameterValue): void {
     const fullName = this.parameterName(relativeName);
-    if (this.manifest) {
+    if (this.manifests) {
       throw new Error(`parameters must be added before the app synthesizes, got: '${relativeName}' added to '${this.path}' after its manifest was written`);
     }
     if (!(value instanceof ParameterValue)) {
@@ -552,24 +566,73 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     }));
   }
 
-  /** Renders the specs into the manifest asset, and lets the reconciler read that object only. */
+  /**
+   * Splits the tree into segments if its first deployment needs it, renders each segment's specs
+   * into a manifest asset, adds the resources of segments after the first, and lets the
+   * reconciler read its stack's manifests.
+   */
   private writeManifest(): void {
-    if (this.manifest) return;
-    const slow = deploymentTimeWarning(this._scale());
+    if (this.manifests) return;
+    const parameters = [...this.parameters].map(([name, definition]) => ({ name, labelled: isLabelled(definition) }));
+    const segmentation = segmentationOf(parameters, this.throughput);
+    const count = segmentation.segments.length;
+    const slow = deploymentTimeWarning(this._scale(), { count, largestSeconds: segmentation.largestSeconds, budgetSeconds: SEGMENT_BUDGET_SECONDS });
     if (slow) Annotations.of(this).addWarningV2('cdk-secure-config:longFirstDeployment', slow);
-    const rendered = renderManifest(this.renderParameters());
-    const asset = manifestAsset(this, 'Manifest', rendered);
-    this.manifest = { ...rendered, bucket: asset.s3BucketName, key: asset.s3ObjectKey };
-    const statements = manifestReadStatements(this, asset);
+    this.manifests = segmentation.segments.map((names, index) => {
+      const rendered = renderManifest(this.renderParameters(names));
+      // Segment 0 keeps the id of the unsplit tree's manifest.
+      const asset = manifestAsset(this, index === 0 ? 'Manifest' : `Segment${index}Manifest`, rendered);
+      return { ...rendered, bucket: asset.s3BucketName, key: asset.s3ObjectKey, asset };
+    });
+    // Every manifest of the stack is in the same bucket with the same extension: one grant covers them all.
+    const statements = manifestReadStatements(this, this.manifests[0].asset);
     statements.forEach((statement) => this.reconciler.addToPolicy(statement));
     acknowledgeManifestKeyWildcard(this.reconciler.policy, statements.flatMap((statement) => statement.resources));
+    if (count > 1) this.addSegments(count);
   }
 
-  private writtenManifest(): { pointer: TreeTemplateProperties['Manifest']; markers?: Record<string, string> } {
-    if (!this.manifest) {
+  /**
+   * The reconciler finds a parameter's segment from its name, so a split tree's names must be
+   * known at synthesis: a name resolved at deploy time could hash elsewhere, and the segment it
+   * hashes to would take it for a parameter removed from the tree.
+   */
+  private segmentProblems(): string[] {
+    if ((this.manifests?.length ?? 1) === 1) return [];
+    const deployTime = [...this.parameters.keys()].filter((name) => Token.isUnresolved(name));
+    if (deployTime.length === 0) return [];
+    return [`the tree '${this.path}' is split into segments (its first deployment needs more than ${SEGMENT_BUDGET_SECONDS / 60} minutes), ` +
+      `and a split tree's parameter names must be known at synthesis; got names resolved at deploy time: ${deployTime.join(', ')}. ` +
+      'Use literal names, or move those parameters to a smaller tree.'];
+  }
+
+  /**
+   * Resources for segments 1 to count - 1, chained so that their operations run one after
+   * another (each uses the account's whole quota), and segment 0 ('Default', whose attributes
+   * consumers read) last: whatever depends on the tree waits for every segment.
+   */
+  private addSegments(count: number): void {
+    const segmentSpec = (index: number): SegmentSpec => ({ Index: String(index), Count: String(count) });
+    this.resource.addPropertyOverride('Segment', segmentSpec(0));
+    let previous: CfnResource | undefined;
+    for (let index = 1; index < count; index++) {
+      const { pointer, markers } = this.writtenManifest(index);
+      const resource = this.treeResource(`Segment${index}`, {
+        ...this.sharedProperties,
+        Manifest: pointer,
+        ...(markers ? { ManifestMarkers: markers } : {}),
+        Segment: segmentSpec(index),
+      });
+      if (previous) resource.addDependency(previous);
+      previous = resource;
+    }
+    this.resource.addDependency(previous!);
+  }
+
+  private writtenManifest(segment = 0): { pointer: TreeTemplateProperties['Manifest']; markers?: Record<string, string> } {
+    if (!this.manifests) {
       throw new Error(`the manifest of the tree '${this.path}' is written when the app synthesizes (app.synth()); its properties cannot be rendered before`);
     }
-    const { bucket, key, sha256, markers } = this.manifest;
+    const { bucket, key, sha256, markers } = this.manifests[segment];
     return { pointer: { Bucket: bucket, Key: key, Sha256: sha256 }, markers: Object.keys(markers).length > 0 ? markers : undefined };
   }
 
@@ -577,8 +640,8 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     return (this.tags.renderTags() as TagSpec[] | undefined) ?? [];
   }
 
-  private renderParameters(): ParameterSpec[] {
-    return [...this.parameters.keys()].sort().map((name) => this.renderParameter(name, this.parameters.get(name)!));
+  private renderParameters(names: readonly string[]): ParameterSpec[] {
+    return [...names].sort().map((name) => this.renderParameter(name, this.parameters.get(name)!));
   }
 
   private renderParameter(name: string, definition: ParameterDefinition): ParameterSpec {
@@ -620,6 +683,18 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
       .map(([subtree, property]) => `${property} must hold at least one parameter of the tree '${this.path}', got: '${subtree}'. ` +
         `The tree holds: ${names.length > 0 ? names.sort().join(', ') : 'no parameters'}.`);
   }
+}
+
+/** A parameter whose Create also labels the version: a secret whose value derives from its spec. */
+function isLabelled(definition: ParameterDefinition): boolean {
+  return isSecureKind(definition.kind) && definition.kind !== ParameterKind.PLACEHOLDER;
+}
+
+/** A manifest written to its asset. */
+interface WrittenManifest extends RenderedManifest {
+  readonly bucket: string;
+  readonly key: string;
+  readonly asset: s3assets.Asset;
 }
 
 function treesOfApp(tree: SecureParameterTree): SecureParameterTree[] {

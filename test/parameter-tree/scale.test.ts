@@ -5,7 +5,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { newStack } from './fixtures';
-import { treeProperties } from './manifest-support';
 import { OPERATION_LIMIT_MS, OPERATION_MARGIN_MS } from '../../lambda-handlers/shared/continuation';
 import { ParameterStoreThroughput, ParameterTier, ParameterValue, SecureParameterTree } from '../../src/parameter-tree';
 import {
@@ -13,7 +12,6 @@ import {
   RECONCILER_OPERATION_SECONDS,
   TreeScale,
   accountLimitProblems,
-  deploymentTimeProblem,
   deploymentTimeWarning,
   firstDeploymentSeconds,
 } from '../../src/parameter-tree/private/scale';
@@ -78,17 +76,22 @@ describe("a first deployment's duration at the tree's throughput", () => {
     expect(firstDeploymentSeconds(secretsHigher)).toBe(1_000);
   });
 
-  test('refuses a tree whose first deployment outlasts one custom-resource operation (1 hour), even continuing across invocations', () => {
+  test('splits, rather than refuses, a tree whose first deployment outlasts one custom-resource operation, naming the numbers', () => {
     // GIVEN 10,801 generated secrets: 1,081 s of PutParameter at 'higher', 3,601 s of LabelParameterVersion
-    const app = new App();
-    treeOf(newStack(app), 'Config', '/big', 10_801, () => ParameterValue.generatedSecret(),
+    const stack = newStack();
+    treeOf(stack, 'Config', '/big', 10_801, () => ParameterValue.generatedSecret(),
       { tier: ParameterTier.ADVANCED, parameterStoreThroughput: ParameterStoreThroughput.HIGHER });
 
-    // THEN
-    expect(() => app.synth()).toThrow(
-      "the tree '/big' (ConfigStack/Config) makes 10,801 PutParameter calls (10 per second at the 'higher' throughput) and " +
-      '10,801 LabelParameterVersion calls (3 per second) when it is first deployed: at least 3,601 s (60 min), ' +
-      'beyond the 60 minutes CloudFormation waits for one custom-resource operation, however many invocations the reconciler continues across.');
+    // THEN two segments of about 30 minutes each
+    expect(Object.keys(Template.fromStack(stack).findResources('Custom::SecureParameterTree'))).toHaveLength(2);
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('split into'));
+    expect(warnings.map((w) => String(w.entry.data))).toEqual([expect.stringMatching(new RegExp(
+      "^the tree '/big' \\(ConfigStack/Config\\) makes 10,801 PutParameter calls \\(10 per second at the 'higher' throughput\\) and " +
+      '10,801 LabelParameterVersion calls \\(3 per second\\) when it is first deployed: at least 3,601 s \\(60 min\\), ' +
+      'beyond the 40 minutes one custom-resource operation of a tree may take \\(CloudFormation waits 60\\)\\. ' +
+      'The tree is split into 2 custom resources \\(segments\\) that deploy one after another, the largest at least 1,[89][0-9]{2} s \\(3[01] min\\): ' +
+      "the stack's first deployment takes at least 60 min for this tree\\.",
+    ))]);
   });
 
   test("the reconciler's share of the hour is the one its handler stops continuing at", () => {
@@ -117,12 +120,12 @@ describe("a first deployment's duration at the tree's throughput", () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('reconciler invocation'));
 
     const atLimit = scale({ tiers: { 'Standard': 2_700, 'Advanced': 0, 'Intelligent-Tiering': 0 } });
-    expect([deploymentTimeWarning(atLimit), deploymentTimeProblem(atLimit)]).toEqual([undefined, undefined]);
+    expect(deploymentTimeWarning(atLimit, { count: 1, largestSeconds: 900, budgetSeconds: 2_400 })).toBeUndefined();
   });
 });
 
 describe('template and event sizes stay constant as the tree grows', () => {
-  test('a 10,000-parameter tree: template under 100 KB, an Update event (old and new properties) under 64 KB', () => {
+  test('a 10,000-parameter tree: template under 100 KB, each segment\'s Update event (old and new properties) under 64 KB', () => {
     // GIVEN the tree deployed, and the same tree with one value changed
     const build = (changed: string) => {
       const stack = newStack(new App());
@@ -136,9 +139,9 @@ describe('template and event sizes stay constant as the tree grows', () => {
 
     // WHEN
     const templateBytes = Buffer.byteLength(JSON.stringify(Template.fromStack(after).toJSON()));
-    const { ServiceToken: _old, ...oldProperties } = treeProperties(before);
-    const { ServiceToken: _new, ...newProperties } = treeProperties(after);
-    const updateEvent = {
+    const segmentsBefore = Object.values(Template.fromStack(before).findResources('Custom::SecureParameterTree'));
+    const segmentsAfter = Object.values(Template.fromStack(after).findResources('Custom::SecureParameterTree'));
+    const updateEvent = (oldProperties: Record<string, unknown>, newProperties: Record<string, unknown>) => ({
       RequestType: 'Update',
       ServiceToken: 'arn:aws:lambda:eu-west-1:111122223333:function:reconciler',
       ResponseURL: `https://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/${'x'.repeat(1_000)}`,
@@ -149,11 +152,18 @@ describe('template and event sizes stay constant as the tree grows', () => {
       ResourceType: 'Custom::SecureParameterTree',
       ResourceProperties: newProperties,
       OldResourceProperties: oldProperties,
-    };
+    });
 
-    // THEN
-    expect(newProperties.Manifest.Sha256).not.toBe(oldProperties.Manifest.Sha256);
+    // THEN 10,000 writes (3,334 s at the default throughput) make two segments, whose Update events stay small
+    expect(segmentsAfter).toHaveLength(2);
     expect(templateBytes).toBeLessThan(100 * KB);
-    expect(Buffer.byteLength(JSON.stringify(updateEvent))).toBeLessThan(64 * KB);
+    segmentsAfter.forEach((segment, i) => {
+      const { ServiceToken: _old, ...oldProperties } = segmentsBefore[i].Properties;
+      const { ServiceToken: _new, ...newProperties } = segment.Properties;
+      expect(Buffer.byteLength(JSON.stringify(updateEvent(oldProperties, newProperties)))).toBeLessThan(64 * KB);
+    });
+    // Only the segment holding the changed value has a new manifest.
+    const changed = segmentsAfter.filter((segment, i) => segment.Properties.Manifest.Sha256 !== segmentsBefore[i].Properties.Manifest.Sha256);
+    expect(changed).toHaveLength(1);
   });
 });

@@ -126,7 +126,42 @@ export interface TreeResourceProperties {
    * rates. Absent means 'default' (the construct writes it only for 'higher').
    */
   readonly Throughput?: ParameterStoreThroughputName;
+  /**
+   * Which part of a tree split over several custom resources this one reconciles (see
+   * `segmentOf`). Absent: the resource holds the whole tree (Index 0 of Count 1).
+   */
+  readonly Segment?: SegmentSpec;
 }
+
+/**
+ * One of the custom resources a tree too large for one custom-resource operation is split into.
+ * Each reconciles the parameters whose `segmentOf(name, Count)` is its `Index`, and no other.
+ */
+export interface SegmentSpec {
+  /** 0 to Count - 1, as a decimal string. */
+  readonly Index: string;
+  /** How many segments the tree has (2 or more), as a decimal string. */
+  readonly Count: string;
+}
+
+/**
+ * The segment of a parameter, by its name relative to the tree: a hash of the name modulo the
+ * number of segments, so that adding or removing names moves no other name while the number
+ * stays. FNV-1a (32 bits) over the name's UTF-16 code units, then MurmurHash3's finalizer (FNV's
+ * low bits depend on the characters' low bits only, and the modulo reads mostly those): the same
+ * at synthesis and in the reconciler, with no import (this module may import nothing).
+ */
+/* eslint-disable no-bitwise -- a hash is bit operations */
+export function segmentOf(relativeName: string, count: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < relativeName.length; i++) {
+    hash = Math.imul(hash ^ relativeName.charCodeAt(i), 0x01000193);
+  }
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  return ((hash ^ (hash >>> 16)) >>> 0) % count;
+}
+/* eslint-enable no-bitwise */
 
 /**
  * Where the tree's parameter specs are: an S3 object (the tree's manifest asset) and the SHA-256

@@ -1,8 +1,8 @@
 /**
- * What cannot deploy however the tree is written: more parameters than Parameter Store holds in
- * one account and Region, and a first deployment longer than CloudFormation waits (the reconciler
- * continues across Lambda invocations, so one invocation's 15 minutes is only a warning).
- * The estimates count only the writes a Create cannot avoid, at the throughput the tree was told:
+ * What cannot deploy however the tree is written (more parameters than Parameter Store holds in
+ * one account and Region), and what deploys but slowly: a first deployment longer than one Lambda
+ * invocation (the reconciler continues across invocations), or longer than one custom-resource
+ * operation should take (the tree is split into segments, see segments.ts). The estimates count only the writes a Create cannot avoid, at the throughput the tree was told:
  * a lower bound, since reads, retries and other writers of the account come on top.
  */
 import { Token } from 'aws-cdk-lib';
@@ -66,8 +66,13 @@ export function accountLimitProblems(tree: TreeScale, all: readonly TreeScale[])
 
 /** Seconds the writes of a first deployment take at least: each quota paced on its own. */
 export function firstDeploymentSeconds(tree: TreeScale): number {
-  const tps = PARAMETER_STORE_TPS[tree.throughput];
-  return Math.max(total(tree) / tps.PutParameter, tree.labelled / tps.LabelParameterVersion);
+  return writeSeconds(total(tree), tree.labelled, tree.throughput);
+}
+
+/** Seconds `parameters` creations take at least, `labelled` of them also labelled, at `throughput`. */
+export function writeSeconds(parameters: number, labelled: number, throughput: ParameterStoreThroughputName): number {
+  const tps = PARAMETER_STORE_TPS[throughput];
+  return Math.max(parameters / tps.PutParameter, labelled / tps.LabelParameterVersion);
 }
 
 function describeWrites(tree: TreeScale): string {
@@ -80,24 +85,24 @@ function describeWrites(tree: TreeScale): string {
 
 const minutes = (seconds: number) => seconds / 60;
 
-/**
- * A first deployment longer than one custom-resource operation cannot succeed, however many
- * invocations the reconciler continues across: an error.
- */
-export function deploymentTimeProblem(tree: TreeScale): string | undefined {
-  if (firstDeploymentSeconds(tree) <= CUSTOM_RESOURCE_OPERATION_SECONDS) return undefined;
-  return `${describeWrites(tree)}, beyond the ${minutes(CUSTOM_RESOURCE_OPERATION_SECONDS)} minutes CloudFormation waits for one custom-resource operation, ` +
-    'however many invocations the reconciler continues across. ' +
-    'Split the parameters over several trees (each its own path), or use ParameterStoreThroughput.HIGHER if the account has that setting.';
+/** How the tree is split for its first deployment (see segments.ts). */
+export interface TreeSegments {
+  readonly count: number;
+  /** The largest segment's first-deployment estimate, in seconds. */
+  readonly largestSeconds: number;
+  /** The budget each segment is kept within, in seconds. */
+  readonly budgetSeconds: number;
 }
 
 /**
  * A first deployment longer than one reconciler invocation: it deploys, continuing across
- * invocations, but close enough to the operation's limit that the message says what happens.
+ * invocations, but the message says what happens. A tree split into segments says into how many,
+ * and how long the stack's first deployment takes in all.
  */
-export function deploymentTimeWarning(tree: TreeScale): string | undefined {
+export function deploymentTimeWarning(tree: TreeScale, segments: TreeSegments): string | undefined {
   const seconds = firstDeploymentSeconds(tree);
-  if (seconds <= RECONCILER_INVOCATION_SECONDS || seconds > CUSTOM_RESOURCE_OPERATION_SECONDS) return undefined;
+  if (segments.count > 1) return segmentedWarning(tree, segments);
+  if (seconds <= RECONCILER_INVOCATION_SECONDS) return undefined;
   return `${describeWrites(tree)}, beyond one reconciler invocation (${minutes(RECONCILER_INVOCATION_SECONDS)} minutes). ` +
     `The reconciler continues in further invocations of itself (at least ${Math.ceil(seconds / RECONCILER_INVOCATION_SECONDS)} in all) and answers CloudFormation once, when done, ` +
     `if that is within ${minutes(RECONCILER_OPERATION_SECONDS)} minutes of the operation's start (CloudFormation waits ${minutes(CUSTOM_RESOURCE_OPERATION_SECONDS)}; ` +
@@ -105,4 +110,15 @@ export function deploymentTimeWarning(tree: TreeScale): string | undefined {
     'a deployment unfinished by then fails, naming what was written, and CloudFormation rolls back. ' +
     'Under RemovalPolicy.RETAIN what was written stays and the next deployment continues from it; under DESTROY the rollback deletes it. ' +
     'To keep a margin, split the parameters over several trees, or use ParameterStoreThroughput.HIGHER if the account has that setting.';
+}
+
+function segmentedWarning(tree: TreeScale, segments: TreeSegments): string {
+  const largest = Math.ceil(segments.largestSeconds);
+  return `${describeWrites(tree)}, beyond the ${minutes(segments.budgetSeconds)} minutes one custom-resource operation of a tree may take ` +
+    `(CloudFormation waits ${minutes(CUSTOM_RESOURCE_OPERATION_SECONDS)}). The tree is split into ${segments.count} custom resources (segments) ` +
+    `that deploy one after another, the largest at least ${count(largest)} s (${(largest / 60).toFixed(0)} min): ` +
+    `the stack's first deployment takes at least ${(Math.ceil(firstDeploymentSeconds(tree)) / 60).toFixed(0)} min for this tree. ` +
+    'Each segment continues across reconciler invocations within its own hour. A change in the number of segments ' +
+    '(the tree grows or shrinks past a multiple of the budget) reads the whole path once in every segment and writes nothing for the parameters that move. ' +
+    'To deploy faster, use ParameterStoreThroughput.HIGHER if the account has that setting.';
 }

@@ -1,8 +1,8 @@
 /**
  * Which names an Update reads (pure, no moto): the changed, added and removed ones, and none
- * when the old properties are not the deployed ones or the tree's identity changed.
+ * when the old properties are not the deployed ones, the tree's identity changed or its segment did.
  */
-import { generationOf } from '../../../lambda-handlers/parameter-tree/hashing';
+import { treeGenerationOf } from '../../../lambda-handlers/parameter-tree/segment';
 import { updateScopeOf } from '../../../lambda-handlers/parameter-tree/update-scope';
 import { ParameterKind, ParameterSpec, TreeResourceProperties } from '../../../src/parameter-tree/private/contract';
 
@@ -14,7 +14,7 @@ function tree(parameters: ParameterSpec[], overrides: Partial<TreeResourceProper
   return { Path: '/app', KeyArn: KEY, RemovalPolicy: 'retain', AdoptExisting: 'false', Owner: 'T@/app', Tags: [], Parameters: parameters, ...overrides };
 }
 
-const deployedFor = (props: TreeResourceProperties) => ({ path: props.Path, generation: generationOf(props.Parameters.map((p) => p.Name)) });
+const deployedFor = (props: TreeResourceProperties) => ({ path: props.Path, generation: treeGenerationOf(props) });
 const sorted = (names: ReadonlySet<string> | undefined) => [...(names ?? [])].sort();
 
 describe('updateScopeOf', () => {
@@ -40,5 +40,29 @@ describe('updateScopeOf', () => {
     ['another owner', { props: { ...old, Owner: 'U@/app' } }],
   ])('the whole tree is read with %s', (_case, overrides) => {
     expect(updateScopeOf({ props: old, oldProps: old, deployed: deployedFor(old), ...overrides })).toBeUndefined();
+  });
+
+  describe('a segment of a split tree', () => {
+    const segmentOld = tree([string('a'), string('b')], { Segment: { Index: '1', Count: '2' } });
+
+    test('keeps its scope while its index and count stay', () => {
+      const scope = updateScopeOf({ props: { ...segmentOld, Parameters: [string('a', 'new'), string('b')] }, oldProps: segmentOld, deployed: deployedFor(segmentOld) });
+      expect(sorted(scope?.changed)).toEqual(['/app/a']);
+    });
+
+    // Another count moves parameters into the segment's bucket: its leftovers step must see them.
+    test.each([
+      ['another count', { Index: '1', Count: '3' }],
+      ['another index', { Index: '0', Count: '2' }],
+      ['no segment any more', undefined],
+    ])('reads the whole path with %s', (_case, segment) => {
+      const props = { ...segmentOld, Segment: segment };
+      expect(updateScopeOf({ props, oldProps: segmentOld, deployed: deployedFor(segmentOld) })).toBeUndefined();
+    });
+
+    test('reads the whole path when the tree is split', () => {
+      const props = { ...old, Segment: { Index: '0', Count: '2' } };
+      expect(updateScopeOf({ props, oldProps: old, deployed: deployedFor(old) })).toBeUndefined();
+    });
   });
 });
