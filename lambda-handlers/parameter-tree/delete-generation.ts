@@ -52,6 +52,8 @@ export interface RemovalInput {
   readonly stackStatus: string | undefined;
   /** undefined: the stack has no resource with the Delete's logical id. */
   readonly livePhysicalId: string | undefined;
+  /** That resource's status, when known (DELETE_IN_PROGRESS while CloudFormation deletes it). */
+  readonly liveResourceStatus?: string;
   readonly removalPolicy: 'retain' | 'destroy';
 }
 
@@ -66,6 +68,12 @@ export function removalOf(input: RemovalInput): Removal {
   const { parsed, stackStatus, livePhysicalId } = input;
   const live = livePhysicalId === undefined ? undefined : parsePhysicalId(livePhysicalId);
   if (stackStatus === undefined) return wholeTree(input, 'the stack does not exist');
+  if (livePhysicalId === input.physicalId && isLiveStatus(input.liveResourceStatus)) {
+    // CloudFormation deletes a resource only after marking it DELETE_IN_PROGRESS. A live resource
+    // with this very id means the Delete is a late duplicate of a cleanup, delivered after a later
+    // update made the same generation live again (A, then B, then A): the tree is in use.
+    return { scope: 'none', why: `the stack's resource holds this very generation and is ${input.liveResourceStatus}: a Delete delivered again late removes nothing` };
+  }
   if (!live || livePhysicalId === input.physicalId) return wholeTree(input, `the stack (${stackStatus}) holds no other generation of this tree`);
   if (live.path === parsed.path && live.generation === parsed.generation) {
     return { scope: 'none', why: `the live resource ${livePhysicalId} holds the same parameters (only a setting changed)` };
@@ -109,6 +117,16 @@ async function unlessLivingElsewhere(deps: DeleteOptions, parsed: ParsedPhysical
   return removal;
 }
 
+/**
+ * Resource statuses of a resource that stays: created, updated or rolled back to. Any other (a
+ * DELETE_ one, a failed one that may be deleted next, one not known) lets the other rules decide.
+ */
+const LIVE_RESOURCE_STATUS = /^((CREATE|UPDATE|IMPORT)_COMPLETE|UPDATE_IN_PROGRESS|UPDATE_ROLLBACK_(IN_PROGRESS|COMPLETE))$/;
+
+function isLiveStatus(status: string | undefined): boolean {
+  return status !== undefined && LIVE_RESOURCE_STATUS.test(status);
+}
+
 function wholeTree(input: RemovalInput, why: string): Removal {
   return input.removalPolicy === 'destroy'
     ? { scope: 'tree', why: `${why}: whole tree, removal policy destroy` }
@@ -125,11 +143,13 @@ export async function deleteGeneration(deps: DeleteOptions): Promise<void> {
   }
   const removal = await outOfTimeSays(`asking CloudFormation about the stack of tree '${parsed.path}'; nothing was deleted`, async () => {
     const stackStatus = await deps.stack.status();
+    const live = await deps.stack.liveResource(deps.logicalId);
     const decided = removalOf({
       physicalId,
       parsed,
       stackStatus,
-      livePhysicalId: await deps.stack.livePhysicalId(deps.logicalId),
+      livePhysicalId: live?.physicalId,
+      liveResourceStatus: live?.status,
       removalPolicy: removalPolicyOf(rawProps),
     });
     const stackLivesOn = stackStatus !== undefined && !STACK_GOING.test(stackStatus);

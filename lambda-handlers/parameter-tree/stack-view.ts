@@ -10,10 +10,19 @@ import { Sleep } from '../shared/retry';
 export interface StackView {
   /** The stack's status, e.g. UPDATE_COMPLETE_CLEANUP_IN_PROGRESS; undefined when the stack does not exist. */
   status(): Promise<string | undefined>;
-  /** The physical id the stack records for `logicalId`; undefined when the stack has no such resource. */
-  livePhysicalId(logicalId: string): Promise<string | undefined>;
+  /**
+   * The physical id the stack records for `logicalId`, and the resource's status (DELETE_IN_PROGRESS
+   * while CloudFormation deletes it); undefined when the stack has no such resource.
+   */
+  liveResource(logicalId: string): Promise<LiveResource | undefined>;
   /** Physical ids of the stack's resources of `resourceType` that are not being deleted, by logical id. */
   liveResourcesOfType(resourceType: string): Promise<Map<string, string>>;
+}
+
+export interface LiveResource {
+  readonly physicalId: string;
+  /** e.g. UPDATE_COMPLETE, DELETE_IN_PROGRESS; undefined when not known. */
+  readonly status?: string;
 }
 
 /** How the calls of one event are retried: until its deadline, like every other call. */
@@ -52,10 +61,11 @@ export class CloudFormationStackView implements StackView {
     return status === 'DELETE_COMPLETE' ? undefined : status;
   }
 
-  public async livePhysicalId(logicalId: string): Promise<string | undefined> {
+  public async liveResource(logicalId: string): Promise<LiveResource | undefined> {
     const result = await this.unlessMissing(() => this.calls.call('DescribeStackResource', (abortSignal) =>
       this.client.send(new DescribeStackResourceCommand({ StackName: this.stackId, LogicalResourceId: logicalId }), { abortSignal })));
-    return result?.StackResourceDetail?.PhysicalResourceId || undefined;
+    const detail = result?.StackResourceDetail;
+    return detail?.PhysicalResourceId ? { physicalId: detail.PhysicalResourceId, status: detail.ResourceStatus } : undefined;
   }
 
   public async liveResourcesOfType(resourceType: string): Promise<Map<string, string>> {

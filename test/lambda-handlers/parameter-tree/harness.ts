@@ -13,7 +13,7 @@ import {
   ListTagsForResourceCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { StackView, StackViewSource } from '../../../lambda-handlers/parameter-tree/stack-view';
+import { LiveResource, StackView, StackViewSource } from '../../../lambda-handlers/parameter-tree/stack-view';
 import { CreateEvent, CustomResourceResponse, DeleteEvent, UpdateEvent } from '../../../lambda-handlers/shared/cfn-response';
 import { TreeTemplateProperties } from '../../../src/parameter-tree/private/contract';
 
@@ -160,6 +160,7 @@ export function uniquePath(label: string): string {
 export class StackStandIn implements StackView {
   private stackStatus?: string;
   private live?: string;
+  private liveStatus?: string;
   /** Other tree resources of the stack, logical id -> physical id. */
   private readonly otherTrees = new Map<string, string>();
 
@@ -172,7 +173,14 @@ export class StackStandIn implements StackView {
   public inState(status: string | undefined, livePhysicalId?: string): this {
     this.stackStatus = status;
     this.live = livePhysicalId;
+    this.liveStatus = undefined;
     this.otherTrees.clear();
+    return this;
+  }
+
+  /** LOGICAL_ID's resource status is `status` (unknown unless said, as in older versions of this stand-in). */
+  public withResourceStatus(status: string): this {
+    this.liveStatus = status;
     return this;
   }
 
@@ -201,8 +209,10 @@ export class StackStandIn implements StackView {
     return this.stackStatus;
   }
 
-  public async livePhysicalId(logicalId: string): Promise<string | undefined> {
-    return logicalId === LOGICAL_ID ? this.live : this.otherTrees.get(logicalId);
+  public async liveResource(logicalId: string): Promise<LiveResource | undefined> {
+    const physicalId = logicalId === LOGICAL_ID ? this.live : this.otherTrees.get(logicalId);
+    if (physicalId === undefined) return undefined;
+    return { physicalId, ...(logicalId === LOGICAL_ID && this.liveStatus ? { status: this.liveStatus } : {}) };
   }
 
   public async liveResourcesOfType(resourceType: string): Promise<Map<string, string>> {

@@ -282,6 +282,35 @@ describeWithServices(['moto'], 'removal marks (moto_server)', () => {
     expect(withoutTags(cleaned.state[`${path}/b-only`])).toEqual(withoutTags(toB.state[`${path}/b-only`]));
   });
 
+  test('under destroy, a cleanup Delete delivered late, after the same generation was deployed again, removes nothing', async () => {
+    // GIVEN A updated to B and cleaned up, then B updated back to A (A's physical id live again)
+    const { path, a, b } = aAndB('late-duplicate-same-id', { RemovalPolicy: 'destroy' });
+    const created = await create(a);
+    const toB = await update(created.id, b, a);
+    stacks.cleanupAfterUpdate(toB.id);
+    await remove(created.id, a);
+    stacks.inState('UPDATE_IN_PROGRESS', toB.id);
+    const backToA = await update(toB.id, a, b);
+    expect(backToA.id).toBe(created.id);
+    stacks.cleanupAfterUpdate(backToA.id).withResourceStatus('UPDATE_COMPLETE');
+    const cleaned = await remove(toB.id, b);
+
+    // WHEN the first cleanup's Delete of A arrives once more, A's id live and not being deleted
+    stacks.inState('UPDATE_COMPLETE', created.id).withResourceStatus('UPDATE_COMPLETE');
+    const late = await remove(created.id, a);
+
+    // THEN the tree is whole: a Delete of the live id removes the tree only while CloudFormation deletes that resource
+    expect(late.state).toEqual(cleaned.state);
+    expect(names(path, late.state)).toEqual(['a-only', 'kept', 'shared']);
+
+    // WHEN the stack is then deleted (the resource DELETE_IN_PROGRESS)
+    stacks.deleting(created.id).withResourceStatus('DELETE_IN_PROGRESS');
+    const deleted = await remove(created.id, a);
+
+    // THEN destroy removes the tree
+    expect(names(path, deleted.state)).toEqual([]);
+  });
+
   test('a tree moved to another path and rolled back: the cleanup deletes what it owns under the path it was moved to', async () => {
     // GIVEN a tree at /app moved to /app-next (an update that succeeded), then rolled back
     const app = uniquePath('move');

@@ -8,8 +8,10 @@ import { parsePhysicalId } from '../../../lambda-handlers/parameter-tree/hashing
 const OWN = '/shop/prod@0123456789abcdef';
 const OTHER_GENERATION = '/shop/prod@fedcba9876543210';
 
-function decide(stackStatus: string | undefined, livePhysicalId: string | undefined, removalPolicy: 'retain' | 'destroy' = 'destroy', physicalId = OWN): Removal {
-  return removalOf({ physicalId, parsed: parsePhysicalId(physicalId)!, stackStatus, livePhysicalId, removalPolicy });
+function decide(
+  stackStatus: string | undefined, livePhysicalId: string | undefined, removalPolicy: 'retain' | 'destroy' = 'destroy', physicalId = OWN, liveResourceStatus?: string,
+): Removal {
+  return removalOf({ physicalId, parsed: parsePhysicalId(physicalId)!, stackStatus, livePhysicalId, liveResourceStatus, removalPolicy });
 }
 
 describe('what a Delete removes', () => {
@@ -59,5 +61,26 @@ describe('what a Delete removes', () => {
   ])('a late duplicate of a cleanup Delete %s removes nothing, and never the whole tree', (_case, status) => {
     expect(decide(status, OTHER_GENERATION).scope).toBe('none');
     expect(decide(status, '/shop/prod/v2@0123456789abcdef').scope).toBe('none');
+  });
+
+  test.each([
+    ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE'],
+    ['UPDATE_COMPLETE', 'UPDATE_COMPLETE'],
+    ['UPDATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS'],
+    ['UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE'],
+    ['CREATE_COMPLETE', 'CREATE_COMPLETE'],
+  ])('a Delete of the id a live resource holds (stack %s, resource %s) is a late duplicate: nothing, even under destroy', (status, resourceStatus) => {
+    expect(decide(status, OWN, 'destroy', OWN, resourceStatus).scope).toBe('none');
+  });
+
+  test.each([
+    ['DELETE_IN_PROGRESS', 'DELETE_IN_PROGRESS'],
+    ['ROLLBACK_IN_PROGRESS', 'DELETE_IN_PROGRESS'],
+    ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'DELETE_IN_PROGRESS'],
+    ['ROLLBACK_IN_PROGRESS', 'CREATE_FAILED'],
+    ['DELETE_IN_PROGRESS', undefined],
+  ])('a Delete of the resource being deleted (stack %s, resource %s): the whole tree, by the removal policy', (status, resourceStatus) => {
+    expect(decide(status, OWN, 'destroy', OWN, resourceStatus).scope).toBe('tree');
+    expect(decide(status, OWN, 'retain', OWN, resourceStatus).scope).toBe('none');
   });
 });

@@ -366,7 +366,7 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
     const before = await stateUnder(path);
     const refusing: StackView = {
       status: async () => { throw Object.assign(new Error('not authorized to perform cloudformation:DescribeStacks'), { name: 'AccessDenied' }); },
-      livePhysicalId: async () => created.PhysicalResourceId,
+      liveResource: async () => ({ physicalId: created.PhysicalResourceId, status: 'DELETE_IN_PROGRESS' }),
       liveResourcesOfType: async () => new Map(),
     };
     const refused = createTreeHandler({ ssm, kms, stacks: () => refusing, sleep: async () => {}, concurrency: 4 });

@@ -20,7 +20,7 @@ describeWithServices(['moto'], 'CloudFormation StackView (moto_server)', () => {
     return (await client.send(new CreateStackCommand({ StackName: name, TemplateBody: JSON.stringify(template) }))).StackId!;
   }
 
-  test('a live stack: its status, the physical id of a resource, and no id for a logical id it does not have', async () => {
+  test('a live stack: its status, the physical id and status of a resource, and no id for a logical id it does not have', async () => {
     // GIVEN
     const name = uniqueName('StackView');
     const stackId = await createStack(name, `/stack-view/${name}`);
@@ -28,8 +28,8 @@ describeWithServices(['moto'], 'CloudFormation StackView (moto_server)', () => {
 
     // WHEN / THEN
     expect(await view.status()).toBe('CREATE_COMPLETE');
-    expect(await view.livePhysicalId('Setting')).toBe(`/stack-view/${name}`);
-    expect(await view.livePhysicalId('NotInTheStack')).toBeUndefined();
+    expect(await view.liveResource('Setting')).toEqual({ physicalId: `/stack-view/${name}`, status: 'CREATE_COMPLETE' });
+    expect(await view.liveResource('NotInTheStack')).toBeUndefined();
   });
 
   test('lists the live resources of one type, by logical id', async () => {
@@ -70,7 +70,7 @@ describeWithServices(['moto'], 'CloudFormation StackView (moto_server)', () => {
 
     // WHEN / THEN
     expect(await view.status()).toBeUndefined();
-    expect(await view.livePhysicalId('Setting')).toBeUndefined();
+    expect(await view.liveResource('Setting')).toBeUndefined();
   });
 
   test('a throttled call is retried; any other error is passed on', async () => {
@@ -94,6 +94,6 @@ describeWithServices(['moto'], 'CloudFormation StackView (moto_server)', () => {
     // WHEN / THEN
     expect(await view.status()).toBe('CREATE_COMPLETE');
     expect(throttled).toBe(2);
-    await expect(view.livePhysicalId('Setting')).rejects.toThrow('not authorized to perform cloudformation:DescribeStackResource');
+    await expect(view.liveResource('Setting')).rejects.toThrow('not authorized to perform cloudformation:DescribeStackResource');
   });
 });
