@@ -4,6 +4,7 @@
  * the few reads a plan's action names (a labelled version, the actual tags).
  */
 import { generationOf, ParsedPhysicalId, parsePhysicalId, physicalIdOf } from './hashing';
+import { LabelledVersions, labelledVersionsOf } from './labelled-versions';
 import { deleteBatchesOf, ParameterStore, PutRequest } from './parameter-store';
 import {
   FreshSource,
@@ -108,7 +109,9 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
   if (plan.refused.length > 0) throw new Error(refusalMessage(plan.refused, owner));
 
   const outcome: Outcome = { created: 0, written: 0, retagged: 0, replaced: 0, unchanged: 0, leftoversDeleted: 0, leftoversReleased: 0 };
-  const executor = new ParameterExecutor(options, outcome);
+  const labelled = await outOfTimeSays(`reading which secrets under '${path}' carry their spec label; nothing was written`,
+    () => labelledVersionsOf(plan.parameters, options.store));
+  const executor = new ParameterExecutor(options, outcome, labelled);
   try {
     await mapWithConcurrency(plan.parameters, options.concurrency, (parameter) => executor.run(parameter), options.signal);
   } catch (error) {
@@ -209,6 +212,8 @@ class ParameterExecutor {
   constructor(
     private readonly options: ReconcileTreeOptions,
     private readonly outcome: Outcome,
+    /** Asked before the work for every secret whose write looks for its label. */
+    private readonly labelled: LabelledVersions,
   ) {}
 
   public async run(parameter: ParameterPlan): Promise<void> {
@@ -373,7 +378,11 @@ class ParameterExecutor {
       }
       case 'labelled': {
         // The spec's value may live in an older version (a rollback, or a spec flipping back).
-        const labelled = await this.options.store.versionLabelled(name, source.label);
+        // Read here, decrypted, only when that version is not the one to keep (or was not asked before).
+        const asked = this.labelled.has(name);
+        const version = this.labelled.get(name);
+        if (asked && version !== undefined && version === source.skipIfLabelOn) return undefined;
+        const labelled = asked && version === undefined ? undefined : await this.options.store.versionLabelled(name, source.label);
         if (labelled && labelled.version === source.skipIfLabelOn) return undefined;
         if (labelled) return labelled.value;
         if (source.otherwise === 'generate' && await this.labelSecretGeneratedByThisOperation(name, source.label)) return undefined;
