@@ -81,14 +81,17 @@ function refusedByLambda(error: unknown): boolean {
   return status !== undefined && status >= 400 && status < 500;
 }
 
-/** Errors of a request that never reached Lambda: no connection was made. */
-const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+/**
+ * Errors of a request that never reached Lambda: no connection was made. Matched in the message
+ * too (`connect ECONNREFUSED ...`): the SDK keeps only the message of an error from another realm.
+ */
+const NOT_CONNECTED = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH)\b|did not establish a connection/;
 
 function neverConnected(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
   // The SDK's connection timeout has no code, only its message; if that wording changes, the
   // error counts as one that may have reached Lambda, which only costs the answer.
-  return (code !== undefined && NOT_CONNECTED_CODES.has(code)) || /did not establish a connection/.test(message ?? '');
+  return NOT_CONNECTED.test(`${code ?? ''} ${message ?? ''}`);
 }
 
 export interface ContinuationSettings {
