@@ -31,6 +31,9 @@ export const handler = createTreeHandler({
   // attempts itself (it tells refusals from calls that may have reached Lambda), and the short
   // timeouts keep them inside the time kept to answer.
   continuation: {
-    invoke: lambdaInvoker(new LambdaClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 2_000, requestTimeout: 2_000, throwOnRequestTimeout: true } })),
+    invoke: lambdaInvoker(new LambdaClient({
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: 2_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
+    })),
   },
 });

@@ -310,7 +310,9 @@ describeWithServices(['moto'], 'a reconcile longer than one invocation continues
   test('when the Invoke times out after Lambda took the event, that invocation does not answer; the continuation answers once, SUCCESS', async () => {
     // GIVEN Lambda queues the invocation but answers after the caller's timeout
     lambda.answerAfterMs = 3_000;
-    const slowLambda = new LambdaClient({ endpoint: lambda.endpoint, maxAttempts: 1, requestHandler: { requestTimeout: 500, throwOnRequestTimeout: true } });
+    const slowLambda = new LambdaClient({
+      endpoint: lambda.endpoint, maxAttempts: 1, requestHandler: { requestTimeout: 500, throwOnRequestTimeout: true },
+    });
     const path = uniquePath('continued-invoke-timeout');
     const props = tree(path, specs(TREE_SIZE));
     const event = createEvent(collector.responseUrl, props);
