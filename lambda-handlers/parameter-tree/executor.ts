@@ -401,7 +401,8 @@ class ParameterExecutor {
   private async labelSecretGeneratedByThisOperation(name: string, label: string): Promise<boolean> {
     const startedAt = this.options.operationStartedAt;
     if (startedAt === undefined) return false;
-    const latest = await this.options.store.current(name);
+    // Its time is enough: the value is not needed, so it is not decrypted.
+    const latest = await this.options.store.latestVersion(name);
     if (!latest?.modifiedAt || latest.modifiedAt.getTime() < startedAt) return false;
     await this.options.store.label(name, latest.version, label);
     return true;

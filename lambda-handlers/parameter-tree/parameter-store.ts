@@ -173,6 +173,18 @@ export class ParameterStore {
     }
   }
 
+  /** The latest version's number and time, its value not decrypted; undefined when it does not exist. */
+  public async latestVersion(name: string): Promise<Omit<StoredVersion, 'value'> | undefined> {
+    try {
+      const result = await this.calls.call('GetParameter*', (abortSignal) =>
+        this.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: false }), { abortSignal }));
+      return { version: result.Parameter?.Version ?? 0, modifiedAt: result.Parameter?.LastModifiedDate };
+    } catch (error) {
+      if (LABEL_NOT_FOUND.has((error as Error).name)) return undefined;
+      throw error;
+    }
+  }
+
   /** The latest version, or the one `version` names, decrypted; undefined when it does not exist. */
   public async current(name: string, version?: number): Promise<StoredVersion | undefined> {
     return this.versionLabelled(name, version === undefined ? undefined : String(version));
