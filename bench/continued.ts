@@ -153,7 +153,8 @@ export async function continuedRows(): Promise<BenchRow[]> {
     kms.destroy();
 
     const lifetime = invocationMs === LAMBDA_INVOCATION_MINUTES * 60_000 ? '' : `, invocations of ${formatMs(invocationMs)}`;
-    const caseName = `${size.toLocaleString('en-US')} parameters, higher throughput, time scaled ${scale}x${lifetime}`;
+    const time = scale === 1 ? 'real time' : `time scaled ${scale}x`;
+    const caseName = `${size.toLocaleString('en-US')} parameters, higher throughput, ${time}${lifetime}`;
     return [
       ...rowsOf(caseName, scale, results),
       {
