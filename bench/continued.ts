@@ -7,7 +7,9 @@
  * continuation are divided by it. moto_server's own latency is not scaled: it weighs that many
  * times more than it would on AWS. The function's invocations of itself go to the Lambda Invoke
  * stand-in (test/support/lambda-invoke-stand-in.ts), whose payloads are delivered to the
- * handler as Lambda would. `BENCH_CONTINUED_SIZE` (default 10,000) sets the tree's size.
+ * handler as Lambda would. `BENCH_CONTINUED_SIZE` (default 10,000) sets the tree's size;
+ * `BENCH_CONTINUED_INVOCATION_MINUTES` (default 15, Lambda's longest) an invocation's lifetime
+ * before scaling, shorter to exercise more continuations at the same quotas.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -29,7 +31,8 @@ import { startMotoServer, useOfflineAwsEnvironment } from '../test/support/moto'
 import { scaledLimits, ThrottlingProxy } from '../test/support/throttling-proxy';
 
 const SECTION = '8 continued';
-const INVOCATION_MS = 15 * 60_000;
+/** Lambda's longest invocation. */
+const LAMBDA_INVOCATION_MINUTES = 15;
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:bench-tree-reconciler';
 
 interface PhaseResult {
@@ -59,6 +62,7 @@ async function chain(
   await handler(event, context);
   let invocations = 1;
   while (lambda.invocations.length >= first + invocations) {
+    process.stderr.write(`bench: ${event.RequestType}: invocation ${invocations + 1} starts\n`);
     await handler(JSON.parse(lambda.invocations[first + invocations - 1].payload), context);
     invocations++;
   }
@@ -84,6 +88,8 @@ function rowsOf(caseName: string, scale: number, results: PhaseResult[]): BenchR
 export async function continuedRows(): Promise<BenchRow[]> {
   const size = positiveIntegerFromEnv('BENCH_CONTINUED_SIZE', 10_000);
   const scale = positiveIntegerFromEnv('BENCH_CONTINUED_SCALE', 10);
+  // Shorter invocations (before scaling) make the same quotas exercise more continuations.
+  const invocationMs = positiveIntegerFromEnv('BENCH_CONTINUED_INVOCATION_MINUTES', LAMBDA_INVOCATION_MINUTES) * 60_000;
   const savedEnv = { ...process.env };
   const savedLog = console.log;
   let moto: Awaited<ReturnType<typeof startMotoServer>> | undefined;
@@ -132,7 +138,7 @@ export async function continuedRows(): Promise<BenchRow[]> {
     const run = async (phase: string, event: () => TreeEvent) => {
       const since = Date.now();
       const started = performance.now();
-      const { invocations, answers } = await chain(event(), handler, lambda, collector, INVOCATION_MS / scale);
+      const { invocations, answers } = await chain(event(), handler, lambda, collector, invocationMs / scale);
       const ms = performance.now() - started;
       const last = answers[answers.length - 1];
       physicalId = last?.PhysicalResourceId ?? physicalId;
@@ -146,7 +152,9 @@ export async function continuedRows(): Promise<BenchRow[]> {
     ssm.destroy();
     kms.destroy();
 
-    const caseName = `${size.toLocaleString('en-US')} parameters, higher throughput, time scaled ${scale}x`;
+    const lifetime = invocationMs === LAMBDA_INVOCATION_MINUTES * 60_000 ? '' : `, invocations of ${formatMs(invocationMs)}`;
+    const time = scale === 1 ? 'real time' : `time scaled ${scale}x`;
+    const caseName = `${size.toLocaleString('en-US')} parameters, higher throughput, ${time}${lifetime}`;
     return [
       ...rowsOf(caseName, scale, results),
       {
@@ -155,7 +163,7 @@ export async function continuedRows(): Promise<BenchRow[]> {
         metric: 'scaled time',
         value: '',
         note: `quotas x${scale} (${Object.entries(quotas).map(([action, tps]) => `${action} ${tps}`).join(', ')}); ` +
-          `invocation ${formatMs(INVOCATION_MS / scale)}, operation limit ${formatMs((OPERATION_LIMIT_MS - OPERATION_MARGIN_MS) / scale)}, ` +
+          `invocation ${formatMs(invocationMs / scale)}, operation limit ${formatMs((OPERATION_LIMIT_MS - OPERATION_MARGIN_MS) / scale)}, ` +
           `time kept to answer ${formatMs(DEFAULT_SAFETY_MARGIN_MS / scale)}; 4 workers; DescribeParameters pages of 50 (the stand-in joins moto's pages of 10); moto_server's latency unscaled`,
       },
     ];

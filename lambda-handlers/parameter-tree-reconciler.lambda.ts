@@ -17,7 +17,8 @@ import { realSleep } from './shared/retry';
  * errors a few times); SDK retries on top would multiply the attempts. A request that hangs
  * times out and is retried, so one lost answer does not hold a worker until the deadline.
  */
-const clientSettings = { maxAttempts: 1, requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 } };
+// Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes.
+const clientSettings = { maxAttempts: 1, requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true } };
 
 export const handler = createTreeHandler({
   ssm: new SSMClient(clientSettings),
@@ -26,7 +27,13 @@ export const handler = createTreeHandler({
   // The SDK's own retries: the manifest is read once per event, unpaced.
   s3: new S3Client({ requestHandler: clientSettings.requestHandler }),
   sleep: realSleep,
-  // A reconcile out of time invokes this function again to continue; one SDK retry is
-  // enough there, and the short timeouts keep the call inside the time kept to answer.
-  continuation: { invoke: lambdaInvoker(new LambdaClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 2_000, requestTimeout: 2_000 } })) },
+  // A reconcile out of time invokes this function again to continue; the invoker makes the
+  // attempts itself (it tells refusals from calls that may have reached Lambda), and the short
+  // timeouts keep them inside the time kept to answer.
+  continuation: {
+    invoke: lambdaInvoker(new LambdaClient({
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: 2_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
+    })),
+  },
 });

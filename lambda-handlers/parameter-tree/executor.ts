@@ -4,6 +4,7 @@
  * the few reads a plan's action names (a labelled version, the actual tags).
  */
 import { ParsedPhysicalId, parsePhysicalId, physicalIdOf } from './hashing';
+import { LabelledVersions, labelledVersionsOf } from './labelled-versions';
 import { deleteBatchesOf, ParameterStore, PutRequest } from './parameter-store';
 import {
   FreshSource,
@@ -106,7 +107,9 @@ export async function reconcileTree(options: ReconcileTreeOptions): Promise<Cust
   const outcome: Outcome = {
     created: 0, written: 0, claimed: 0, replaced: 0, unchanged: 0, leftoversDeleted: 0, leftoversReleased: 0, leftoversMarked: 0,
   };
-  const executor = new ParameterExecutor(options, outcome);
+  const labelled = await outOfTimeSays(`reading which secrets under '${path}' carry their spec label; nothing was written`,
+    () => labelledVersionsOf(plan.parameters, options.store));
+  const executor = new ParameterExecutor(options, outcome, labelled);
   try {
     await mapWithConcurrency(plan.parameters, options.concurrency, (parameter) => executor.run(parameter), options.signal);
   } catch (error) {
@@ -214,6 +217,8 @@ class ParameterExecutor {
   constructor(
     private readonly options: ReconcileTreeOptions,
     private readonly outcome: Outcome,
+    /** Asked before the work for every secret whose write looks for its label. */
+    private readonly labelled: LabelledVersions,
   ) {}
 
   public async run(parameter: ParameterPlan): Promise<void> {
@@ -374,7 +379,11 @@ class ParameterExecutor {
       }
       case 'labelled': {
         // The spec's value may live in an older version (a rollback, or a spec flipping back).
-        const labelled = await this.options.store.versionLabelled(name, source.label);
+        // Read here, decrypted, only when that version is not the one to keep (or was not asked before).
+        const asked = this.labelled.has(name);
+        const version = this.labelled.get(name);
+        if (asked && version !== undefined && version === source.skipIfLabelOn) return undefined;
+        const labelled = asked && version === undefined ? undefined : await this.options.store.versionLabelled(name, source.label);
         if (labelled && labelled.version === source.skipIfLabelOn) return undefined;
         if (labelled) return labelled.value;
         if (source.otherwise === 'generate' && await this.labelSecretGeneratedByThisOperation(name, source.label)) return undefined;
@@ -393,7 +402,8 @@ class ParameterExecutor {
   private async labelSecretGeneratedByThisOperation(name: string, label: string): Promise<boolean> {
     const startedAt = this.options.operationStartedAt;
     if (startedAt === undefined) return false;
-    const latest = await this.options.store.current(name);
+    // Its time is enough: the value is not needed, so it is not decrypted.
+    const latest = await this.options.store.latestVersion(name);
     if (!latest?.modifiedAt || latest.modifiedAt.getTime() < startedAt) return false;
     await this.options.store.label(name, latest.version, label);
     return true;

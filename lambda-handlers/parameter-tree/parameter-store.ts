@@ -142,6 +142,22 @@ export class ParameterStore {
     return values;
   }
 
+  /**
+   * For each name, the version carrying its label (`labels`: name to label), read without
+   * decryption, ten names a call; names where no version carries the label, or that do not
+   * exist, are left out.
+   */
+  public async versionsLabelled(labels: ReadonlyMap<string, string>): Promise<Map<string, number>> {
+    const versions = new Map<string, number>();
+    for (const batch of batchesOf([...labels].map(([name, label]) => `${name}:${label}`), GET_BATCH)) {
+      const result = await this.calls.call('GetParameter*', (abortSignal) =>
+        this.ssm.send(new GetParametersCommand({ Names: batch, WithDecryption: false }), { abortSignal }));
+      // AWS answers with the bare name (the label in Selector); names cannot hold ':'.
+      for (const p of result.Parameters ?? []) versions.set(p.Name!.split(':')[0], p.Version ?? 0);
+    }
+    return versions;
+  }
+
   /** The version carrying `label` (or numbered so), decrypted; undefined when no version has it. */
   public async versionLabelled(name: string, label: string | undefined): Promise<StoredVersion | undefined> {
     try {
@@ -151,6 +167,18 @@ export class ParameterStore {
       const value = result.Parameter?.Value ?? '';
       this.redactor.add(value);
       return { value, version: result.Parameter?.Version ?? 0, modifiedAt: result.Parameter?.LastModifiedDate };
+    } catch (error) {
+      if (LABEL_NOT_FOUND.has((error as Error).name)) return undefined;
+      throw error;
+    }
+  }
+
+  /** The latest version's number and time, its value not decrypted; undefined when it does not exist. */
+  public async latestVersion(name: string): Promise<Omit<StoredVersion, 'value'> | undefined> {
+    try {
+      const result = await this.calls.call('GetParameter*', (abortSignal) =>
+        this.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: false }), { abortSignal }));
+      return { version: result.Parameter?.Version ?? 0, modifiedAt: result.Parameter?.LastModifiedDate };
     } catch (error) {
       if (LABEL_NOT_FOUND.has((error as Error).name)) return undefined;
       throw error;

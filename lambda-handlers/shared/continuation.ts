@@ -5,6 +5,12 @@
  * finishes answers, once. The work must converge from what earlier invocations wrote, which also
  * makes a duplicate delivery of any invocation harmless. Every invocation of one operation shares
  * CloudFormation's limit for it, counted from the first invocation's start.
+ *
+ * An Invoke that fails without showing that Lambda did not take the event (a timeout once
+ * connected, a 5xx) may still have started the next invocation. Then this invocation does not
+ * answer: a FAILED would make CloudFormation roll back while that continuation still writes, and
+ * the rollback's values could be overwritten. The continuation, if it runs, answers; if none
+ * does, CloudFormation's own timeout for the operation fails it.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeadlineOutcome } from './custom-resource';
@@ -33,10 +39,59 @@ export const MINIMUM_CONTINUATION_MS = 60_000;
 /** Invokes a function asynchronously with `payload` (Lambda's InvocationType 'Event'). */
 export type InvokeAsync = (functionArn: string, payload: string) => Promise<void>;
 
-export function lambdaInvoker(client: LambdaClient): InvokeAsync {
+/** Attempts of one Invoke: two of at most 2 + 2 s (connection, answer) fit the 10 s kept to answer. */
+export const INVOKE_ATTEMPTS = 2;
+
+/** An Invoke that failed; `mayHaveStarted` unless every attempt shows Lambda did not take the event. */
+export class InvokeFailedError extends Error {
+  constructor(public readonly cause: unknown, public readonly mayHaveStarted: boolean) {
+    super(describeError(cause));
+    this.name = 'InvokeFailedError';
+  }
+}
+
+/**
+ * Invokes through `client`, which should make one attempt per send (`maxAttempts: 1`): the
+ * attempts are made here, so that one that may have reached Lambda is remembered even when a
+ * later one is refused.
+ */
+export function lambdaInvoker(client: LambdaClient, attempts = INVOKE_ATTEMPTS): InvokeAsync {
   return async (functionArn, payload) => {
-    await client.send(new InvokeCommand({ FunctionName: functionArn, InvocationType: 'Event', Payload: Buffer.from(payload) }));
+    let mayHaveStarted = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.send(new InvokeCommand({ FunctionName: functionArn, InvocationType: 'Event', Payload: Buffer.from(payload) }));
+        return;
+      } catch (error) {
+        const refused = refusedByLambda(error);
+        mayHaveStarted ||= !refused && !neverConnected(error);
+        if (attempt >= attempts || (refused && statusOf(error) !== 429)) throw new InvokeFailedError(error, mayHaveStarted);
+      }
+    }
   };
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+/** Lambda answered with a refusal (access denied, throttled, no such function...): nothing was queued. */
+function refusedByLambda(error: unknown): boolean {
+  const status = statusOf(error);
+  return status !== undefined && status >= 400 && status < 500;
+}
+
+/**
+ * Errors of a request that never reached Lambda: no connection was made. Matched in the message
+ * too (`connect ECONNREFUSED ...`): the SDK keeps only the message of an error from another realm.
+ */
+const NOT_CONNECTED = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH)\b|did not establish a connection/;
+
+function neverConnected(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  // The SDK's connection timeout has no code, only its message; if that wording changes, the
+  // error counts as one that may have reached Lambda, which only costs the answer.
+  return NOT_CONNECTED.test(`${code ?? ''} ${message ?? ''}`);
 }
 
 export interface ContinuationSettings {
@@ -106,7 +161,16 @@ export class OperationContinuation {
     try {
       await settings.invoke(request.functionArn, JSON.stringify({ ...request.event, [CONTINUATION_FIELD]: next }));
     } catch (invokeError) {
-      return { continued: false, reason: `${what}. Continuing in another invocation failed: ${describeError(invokeError)}` };
+      if (invokeError instanceof InvokeFailedError && invokeError.mayHaveStarted) {
+        request.log(
+          `out of time in invocation ${this.attempt}; invoking invocation ${next.Attempt} failed (${invokeError.message}) but may have ` +
+          'reached Lambda, so this invocation does not answer CloudFormation: a continuation that started answers, and if none did, ' +
+          `CloudFormation's timeout for the operation fails it (${what})`,
+        );
+        return { continued: true };
+      }
+      const cause = invokeError instanceof InvokeFailedError ? invokeError.cause : invokeError;
+      return { continued: false, reason: `${what}. Continuing in another invocation failed: ${describeError(cause)}` };
     }
     request.log(`out of time in invocation ${this.attempt}; invocation ${next.Attempt} continues and answers CloudFormation (${what})`);
     return { continued: true };

@@ -3,7 +3,9 @@
  * moto_server has the API, but it runs a function's code only in Docker, which the test machine
  * does not offer; so this server answers the SDK's real InvokeCommand as Lambda answers an
  * asynchronous invocation (HTTP 202, empty body) and records the payload. The test then delivers
- * each payload to the handler as Lambda would. `failWith` makes it refuse as Lambda refuses.
+ * each payload to the handler as Lambda would. `failWith` makes it refuse as Lambda refuses;
+ * `answerAfterMs` makes it take the event but answer late, as when the caller's timeout passes
+ * although Lambda queued the invocation.
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
@@ -25,6 +27,8 @@ export class LambdaInvokeStandIn {
   public readonly invocations: RecordedInvocation[] = [];
   /** When set, every Invoke is refused with it and nothing is recorded. */
   public failWith?: InvokeRefusal;
+  /** When set, every Invoke is recorded, then answered this much later. */
+  public answerAfterMs?: number;
   private server?: http.Server;
   private url?: string;
 
@@ -53,7 +57,8 @@ export class LambdaInvokeStandIn {
           invocationType: String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse'),
           payload: body,
         });
-        res.writeHead(202).end();
+        if (this.answerAfterMs === undefined) res.writeHead(202).end();
+        else setTimeout(() => res.writeHead(202).end(), this.answerAfterMs);
       });
     });
     this.server.keepAliveTimeout = 1_000;

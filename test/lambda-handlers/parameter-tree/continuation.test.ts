@@ -70,6 +70,7 @@ describeWithServices(['moto'], 'a reconcile longer than one invocation continues
   beforeEach(() => {
     jest.spyOn(console, 'log').mockImplementation(() => undefined);
     lambda.failWith = undefined;
+    lambda.answerAfterMs = undefined;
   });
 
   afterEach(() => jest.restoreAllMocks());
@@ -79,7 +80,7 @@ describeWithServices(['moto'], 'a reconcile longer than one invocation continues
     for (const client of [proxied, direct, kms, lambdaClient]) client.destroy();
   });
 
-  function handler(continuation: Omit<ContinuationSettings, 'invoke'> = {}): TreeHandler {
+  function handler(continuation: ContinuationSettings = {}): TreeHandler {
     return createTreeHandler({
       ssm: proxied,
       kms,
@@ -88,7 +89,7 @@ describeWithServices(['moto'], 'a reconcile longer than one invocation continues
       concurrency: 4,
       quotas: QUOTAS,
       safetyMarginMs: SAFETY_MARGIN_MS,
-      continuation: { invoke: lambdaInvoker(lambdaClient), ...continuation },
+      continuation: { invoke: lambdaInvoker(lambdaClient, 1), ...continuation },
     });
   }
 
@@ -179,6 +180,7 @@ describeWithServices(['moto'], 'a reconcile longer than one invocation continues
     const path = uniquePath('continued-create');
     const using = handler();
     const props = tree(path, specs(TREE_SIZE));
+    const since = Date.now();
 
     // WHEN
     const chain = await runChain(createEvent(collector.responseUrl, props), using);
@@ -187,6 +189,11 @@ describeWithServices(['moto'], 'a reconcile longer than one invocation continues
     expect(chain.invocations).toBeGreaterThanOrEqual(2);
     expect(chain.answers).toHaveLength(1);
     expect(chain.answers[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: expect.stringMatching(new RegExp(`^${path}@`)) });
+    // the continuations found the secrets already written by their labels, ten a call without decryption: a decrypting
+    // read only for a secret whose label a deadline cut off (at most one per worker and cut), none per written secret
+    const calls = proxy.counts('main', since);
+    expect(calls.GetParameters?.forwarded).toBeGreaterThan(0);
+    expect(calls.GetParameter?.forwarded ?? 0).toBeLessThanOrEqual(4 * (chain.invocations - 1));
     expect(chain.answers[0].Data).toEqual({ Path: path, ParameterCount: String(TREE_SIZE) });
     expectTreeHolds(await valuesUnder(path), path, props);
     expect(chain.lastPayload![CONTINUATION_FIELD as keyof TreeEvent]).toMatchObject({ Attempt: chain.invocations });
@@ -305,5 +312,80 @@ describeWithServices(['moto'], 'a reconcile longer than one invocation continues
     expect(chain.answers).toHaveLength(1);
     expect(chain.answers[0].Status).toBe('FAILED');
     expect(chain.answers[0].Reason).toMatch(/^DeadlineError: out of time: .*Continuing in another invocation failed: AccessDeniedException: not authorized to perform: lambda:InvokeFunction/);
+  });
+
+  test('when the Invoke times out after Lambda took the event, that invocation does not answer; the continuation answers once, SUCCESS', async () => {
+    // GIVEN Lambda queues the invocation but answers after the caller's timeout
+    lambda.answerAfterMs = 3_000;
+    const slowLambda = new LambdaClient({
+      endpoint: lambda.endpoint, maxAttempts: 1, requestHandler: { requestTimeout: 500, throwOnRequestTimeout: true },
+    });
+    const path = uniquePath('continued-invoke-timeout');
+    const props = tree(path, specs(TREE_SIZE));
+    const event = createEvent(collector.responseUrl, props);
+    const using = handler({ invoke: lambdaInvoker(slowLambda, 1) });
+
+    try {
+      // WHEN
+      const chain = await runChain(event, using);
+
+      // THEN the first invocation left the answer to the continuation it may have started, which answered once
+      expect(chain.invocations).toBeGreaterThanOrEqual(2);
+      expect(chain.answers).toHaveLength(1);
+      expect(chain.answers[0]).toMatchObject({ Status: 'SUCCESS' });
+      expectTreeHolds(await valuesUnder(path), path, props);
+    } finally {
+      slowLambda.destroy();
+    }
+  });
+
+  test('when no connection to Lambda can be made, nothing was started: it answers FAILED, once, saying so', async () => {
+    // GIVEN an endpoint where nothing listens (a function in a VPC without a route to Lambda, say)
+    const closed = new LambdaInvokeStandIn();
+    await closed.start();
+    const unreachable = closed.endpoint;
+    await closed.stop();
+    const nowhere = new LambdaClient({ endpoint: unreachable, maxAttempts: 1 });
+    const path = uniquePath('continued-unreachable');
+
+    try {
+      // WHEN
+      const chain = await runChain(createEvent(collector.responseUrl, tree(path, specs(TREE_SIZE))), handler({ invoke: lambdaInvoker(nowhere) }));
+
+      // THEN
+      expect(chain.invocations).toBe(1);
+      expect(chain.answers).toHaveLength(1);
+      expect(chain.answers[0].Status).toBe('FAILED');
+      expect(chain.answers[0].Reason).toMatch(/^DeadlineError: out of time: .*Continuing in another invocation failed: .*ECONNREFUSED/);
+    } finally {
+      nowhere.destroy();
+    }
+  });
+
+  test('two deliveries of one Create running at the same time make two chains that converge: each secret generated once, both answers SUCCESS and equal', async () => {
+    // GIVEN one Create event, delivered twice at once (Lambda and CloudFormation deliver at least once)
+    const path = uniquePath('continued-twice');
+    const props = tree(path, specs(TREE_SIZE));
+    const event = createEvent(collector.responseUrl, props);
+    const using = handler();
+
+    // WHEN both run, and each continuation is delivered as soon as it is asked for
+    let delivered = lambda.invocations.length;
+    let invocations = 2;
+    await Promise.all([using(event, INVOCATION), using(event, INVOCATION)]);
+    while (lambda.invocations.length > delivered) {
+      const next = lambda.invocations.slice(delivered);
+      delivered += next.length;
+      invocations += next.length;
+      await Promise.all(next.map((invocation) => using(JSON.parse(invocation.payload), INVOCATION)));
+    }
+
+    // THEN both chains continued, each answered once, alike; every value was written once
+    expect(invocations).toBeGreaterThanOrEqual(4);
+    const answers = answersTo(event);
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toMatchObject({ Status: 'SUCCESS', Data: { Path: path, ParameterCount: String(TREE_SIZE) } });
+    expect(answers[1]).toEqual(answers[0]);
+    expectTreeHolds(await valuesUnder(path), path, props);
   });
 });
