@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { LiveResource, StackView, StackViewSource } from '../../../lambda-handlers/parameter-tree/stack-view';
 import { CreateEvent, CustomResourceResponse, DeleteEvent, UpdateEvent } from '../../../lambda-handlers/shared/cfn-response';
-import { TreeTemplateProperties } from '../../../src/parameter-tree/private/contract';
+import { ownerOf, ParameterSpec, TreeResourceProperties, TreeTemplateProperties } from '../../../src/parameter-tree/private/contract';
 
 export const STACK_NAME = 'ShopStack';
 export const STACK_ID = `arn:aws:cloudformation:us-east-1:123456789012:stack/${STACK_NAME}/5b6f0c60-0000-4000-8000-000000000001`;
@@ -84,6 +84,25 @@ export function deleteEvent(responseUrl: string, physicalId: string, props: Prop
 }
 
 /** A Lambda context with plenty of time left. */
+/**
+ * The properties of a tree of STACK_NAME at `path` (owner from the stack name, retained, tree tag
+ * team=shop), as the lifecycle suites build them.
+ */
+export function treeProperties(
+  path: string, keyArn: string, parameters: ParameterSpec[], overrides: Partial<TreeResourceProperties> = {},
+): TreeResourceProperties {
+  return {
+    Path: path,
+    KeyArn: keyArn,
+    RemovalPolicy: 'retain',
+    AdoptExisting: 'false',
+    Owner: ownerOf(STACK_NAME, path),
+    Tags: [{ Key: 'team', Value: 'shop' }],
+    Parameters: parameters,
+    ...overrides,
+  };
+}
+
 export const context = { getRemainingTimeInMillis: () => 300_000 };
 
 export interface ParameterState {

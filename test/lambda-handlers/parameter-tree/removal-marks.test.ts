@@ -10,8 +10,18 @@
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
-  context, createEvent, deleteEvent, motoClients, ParameterState, parameterStoreState, ResponseCollector, STACK_NAME, StackStandIn,
-  uniquePath, updateEvent,
+  context,
+  createEvent,
+  deleteEvent,
+  motoClients,
+  ParameterState,
+  parameterStoreState,
+  ResponseCollector,
+  STACK_NAME,
+  StackStandIn,
+  treeProperties,
+  uniquePath,
+  updateEvent,
 } from './harness';
 import { TreeEvent } from '../../../lambda-handlers/parameter-tree/reconciler';
 import { createTreeHandler, TreeHandler } from '../../../lambda-handlers/parameter-tree/tree-handler';
@@ -75,18 +85,8 @@ describeWithServices(['moto'], 'removal marks (moto_server)', () => {
     Generator: { Length: '20', ExcludeCharacters: '', ExcludePunctuation: 'true', Generation: '' },
   });
 
-  function tree(path: string, parameters: ParameterSpec[], overrides: Partial<TreeResourceProperties> = {}): TreeResourceProperties {
-    return {
-      Path: path,
-      KeyArn: keyArn,
-      RemovalPolicy: 'retain',
-      AdoptExisting: 'false',
-      Owner: ownerOf(STACK_NAME, path),
-      Tags: [{ Key: 'team', Value: 'shop' }],
-      Parameters: parameters,
-      ...overrides,
-    };
-  }
+  const tree = (path: string, parameters: ParameterSpec[], overrides: Partial<TreeResourceProperties> = {}): TreeResourceProperties =>
+    treeProperties(path, keyArn, parameters, overrides);
 
   const stateUnder = (path: string): Promise<State> => parameterStoreState(ssm, path);
 

@@ -8,8 +8,19 @@
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { AddTagsToResourceCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import {
-  context, createEvent, deleteEvent, LOGICAL_ID, motoClients, ParameterState, parameterStoreState, ResponseCollector, STACK_NAME, StackStandIn,
-  uniquePath, updateEvent,
+  context,
+  createEvent,
+  deleteEvent,
+  LOGICAL_ID,
+  motoClients,
+  ParameterState,
+  parameterStoreState,
+  ResponseCollector,
+  STACK_NAME,
+  StackStandIn,
+  treeProperties,
+  uniquePath,
+  updateEvent,
 } from './harness';
 import { TreeEvent } from '../../../lambda-handlers/parameter-tree/reconciler';
 import { StackView } from '../../../lambda-handlers/parameter-tree/stack-view';
@@ -48,18 +59,8 @@ describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
 
   const string = (name: string, value = `${name}-value`): ParameterSpec => ({ Name: name, Kind: ParameterKind.STRING, Tier: 'Standard', Description: '', Value: value });
 
-  function tree(path: string, names: string[], overrides: Partial<TreeResourceProperties> = {}): TreeResourceProperties {
-    return {
-      Path: path,
-      KeyArn: keyArn,
-      RemovalPolicy: 'retain',
-      AdoptExisting: 'false',
-      Owner: ownerOf(STACK_NAME, path),
-      Tags: [{ Key: 'team', Value: 'shop' }],
-      Parameters: names.map((name) => string(name)),
-      ...overrides,
-    };
-  }
+  const tree = (path: string, names: string[], overrides: Partial<TreeResourceProperties> = {}): TreeResourceProperties =>
+    treeProperties(path, keyArn, names.map((name) => string(name)), overrides);
 
   async function deliver(event: TreeEvent, using: TreeHandler = handler): Promise<CustomResourceResponse> {
     await using(event, context);

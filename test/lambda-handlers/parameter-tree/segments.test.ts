@@ -11,8 +11,19 @@
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import {
-  context, createEvent, deleteEvent, LOGICAL_ID, motoClients, ParameterState, parameterStoreState, ResponseCollector, STACK_NAME, StackStandIn,
-  uniquePath, updateEvent,
+  context,
+  createEvent,
+  deleteEvent,
+  LOGICAL_ID,
+  motoClients,
+  ParameterState,
+  parameterStoreState,
+  ResponseCollector,
+  STACK_NAME,
+  StackStandIn,
+  treeProperties,
+  uniquePath,
+  updateEvent,
 } from './harness';
 import { generationOf } from '../../../lambda-handlers/parameter-tree/hashing';
 import { TreeEvent } from '../../../lambda-handlers/parameter-tree/reconciler';
@@ -87,17 +98,8 @@ describeWithServices(['moto'], 'parameter tree segments (moto_server)', () => {
   type Overrides = Partial<TreeResourceProperties>;
 
   function segment(path: string, specs: ParameterSpec[], index: number, count: number, overrides: Overrides = {}): TreeResourceProperties {
-    return {
-      Path: path,
-      KeyArn: keyArn,
-      RemovalPolicy: 'retain',
-      AdoptExisting: 'false',
-      Owner: ownerOf(STACK_NAME, path),
-      Tags: [{ Key: 'team', Value: 'shop' }],
-      Parameters: specs.filter((spec) => count === 1 || segmentOf(spec.Name, count) === index),
-      ...(count > 1 ? { Segment: { Index: String(index), Count: String(count) } } : {}),
-      ...overrides,
-    };
+    const own = specs.filter((spec) => count === 1 || segmentOf(spec.Name, count) === index);
+    return treeProperties(path, keyArn, own, { ...(count > 1 ? { Segment: { Index: String(index), Count: String(count) } } : {}), ...overrides });
   }
 
   /** The segments of a tree: their properties and physical ids, by index. */

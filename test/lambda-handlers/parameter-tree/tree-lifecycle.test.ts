@@ -13,8 +13,18 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import {
-  context, createEvent, motoClients, OWNER as LEGACY_OWNER, ParameterState, parameterStoreState,
-  ResponseCollector, STACK_NAME, StackStandIn, uniquePath, updateEvent,
+  context,
+  createEvent,
+  motoClients,
+  OWNER as LEGACY_OWNER,
+  ParameterState,
+  parameterStoreState,
+  ResponseCollector,
+  STACK_NAME,
+  StackStandIn,
+  treeProperties,
+  uniquePath,
+  updateEvent,
 } from './harness';
 import { specLabelOf } from '../../../lambda-handlers/parameter-tree/hashing';
 import { TreeEvent } from '../../../lambda-handlers/parameter-tree/reconciler';
@@ -117,18 +127,8 @@ describeWithServices(['moto'], 'parameter tree lifecycle paths of issue 10 (moto
 
   const ownerFor = (path: string) => ownerOf(STACK_NAME, path);
 
-  function tree(path: string, parameters: ParameterSpec[], overrides: Partial<TreeResourceProperties> = {}): TreeResourceProperties {
-    return {
-      Path: path,
-      KeyArn: keyArn,
-      RemovalPolicy: 'retain',
-      AdoptExisting: 'false',
-      Owner: ownerFor(path),
-      Tags: [{ Key: 'team', Value: 'shop' }],
-      Parameters: parameters,
-      ...overrides,
-    };
-  }
+  const tree = (path: string, parameters: ParameterSpec[], overrides: Partial<TreeResourceProperties> = {}): TreeResourceProperties =>
+    treeProperties(path, keyArn, parameters, overrides);
 
   const spec = (Name: string, Kind: ParameterKind, extra: Partial<ParameterSpec> = {}): ParameterSpec =>
     ({ Name, Kind, Tier: 'Standard', Description: '', ...extra });
