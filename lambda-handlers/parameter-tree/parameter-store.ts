@@ -12,6 +12,7 @@ import {
   GetParametersCommand,
   LabelParameterVersionCommand,
   ListTagsForResourceCommand,
+  Parameter,
   ParameterStringFilter,
   PutParameterCommand,
   RemoveTagsFromResourceCommand,
@@ -19,8 +20,8 @@ import {
   Tag,
   UnlabelParameterVersionCommand,
 } from '@aws-sdk/client-ssm';
-import { ParameterType, StoredParameter } from './plan';
-import { ADOPTED_TAG, GENERATION_TAG, OWNER_TAG, PacedSsmAction, REMOVED_IN_TAG } from '../../src/parameter-tree/private/contract';
+import { ParameterType, RESERVED_TAGS, StoredParameter } from './plan';
+import { OWNER_TAG, PacedSsmAction } from '../../src/parameter-tree/private/contract';
 import { PacedCalls } from '../shared/paced-calls';
 import { Redactor } from '../shared/redaction';
 
@@ -46,8 +47,6 @@ const NAME_FILTER_VALUES = 50;
 const HISTORY_PAGE = 50;
 export const DELETE_BATCH = 10;
 
-/** The tags that make a parameter a tree's; removing them releases it. */
-export const RESERVED_TAGS: readonly string[] = [OWNER_TAG, GENERATION_TAG, ADOPTED_TAG, REMOVED_IN_TAG];
 
 /** `names` in groups of `size` (DeleteParameters and GetParameters take 10). */
 export function batchesOf(names: readonly string[], size: number): string[][] {
@@ -160,25 +159,25 @@ export class ParameterStore {
 
   /** The version carrying `label` (or numbered so), decrypted; undefined when no version has it. */
   public async versionLabelled(name: string, label: string | undefined): Promise<StoredVersion | undefined> {
-    try {
-      const selector = label === undefined ? name : `${name}:${label}`;
-      const result = await this.calls.call('GetParameter*', (abortSignal) =>
-        this.ssm.send(new GetParameterCommand({ Name: selector, WithDecryption: true }), { abortSignal }));
-      const value = result.Parameter?.Value ?? '';
-      this.redactor.add(value);
-      return { value, version: result.Parameter?.Version ?? 0, modifiedAt: result.Parameter?.LastModifiedDate };
-    } catch (error) {
-      if (LABEL_NOT_FOUND.has((error as Error).name)) return undefined;
-      throw error;
-    }
+    const parameter = await this.getParameter(label === undefined ? name : `${name}:${label}`, true);
+    if (!parameter) return undefined;
+    const value = parameter.Value ?? '';
+    this.redactor.add(value);
+    return { value, version: parameter.Version ?? 0, modifiedAt: parameter.LastModifiedDate };
   }
 
   /** The latest version's number and time, its value not decrypted; undefined when it does not exist. */
   public async latestVersion(name: string): Promise<Omit<StoredVersion, 'value'> | undefined> {
+    const parameter = await this.getParameter(name, false);
+    return parameter && { version: parameter.Version ?? 0, modifiedAt: parameter.LastModifiedDate };
+  }
+
+  /** GetParameter of `selector` (a name, with `:label` or `:version`); undefined when there is none. */
+  private async getParameter(selector: string, withDecryption: boolean): Promise<Parameter | undefined> {
     try {
       const result = await this.calls.call('GetParameter*', (abortSignal) =>
-        this.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: false }), { abortSignal }));
-      return { version: result.Parameter?.Version ?? 0, modifiedAt: result.Parameter?.LastModifiedDate };
+        this.ssm.send(new GetParameterCommand({ Name: selector, WithDecryption: withDecryption }), { abortSignal }));
+      return result.Parameter ?? {};
     } catch (error) {
       if (LABEL_NOT_FOUND.has((error as Error).name)) return undefined;
       throw error;

@@ -199,8 +199,11 @@ export function sameKey(keyArn: string, keyId: string | undefined): boolean {
   return keyId === keyArn || keyArn.endsWith(`:key/${keyId}`) || keyArn.endsWith(`:${keyId}`);
 }
 
+/** The tags that make a parameter a tree's: never synced as user tags; removing them releases it. */
+export const RESERVED_TAGS: readonly string[] = [OWNER_TAG, GENERATION_TAG, ADOPTED_TAG, REMOVED_IN_TAG];
+
 export function isOwnTag(key: string): boolean {
-  return key === OWNER_TAG || key === GENERATION_TAG || key === ADOPTED_TAG || key === REMOVED_IN_TAG;
+  return RESERVED_TAGS.includes(key);
 }
 
 export function planTree(input: TreePlanInput): TreePlan {

@@ -168,6 +168,11 @@ export function fullNameOf(path: string, relativeName: string): string {
   return path === '/' ? `/${relativeName}` : `${path}/${relativeName}`;
 }
 
+/** The name below the tree's path of `fullName`, a parameter under `path` (fullNameOf's inverse). */
+export function relativeNameOf(path: string, fullName: string): string {
+  return fullName.slice(path === '/' ? 1 : path.length + 1);
+}
+
 /**
  * The owner tag value of properties that may not parse (a Delete's): `Owner` when the template
  * has one, else the form earlier versions used, `<stack name>/<logical id>`.

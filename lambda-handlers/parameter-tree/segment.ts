@@ -8,6 +8,7 @@
  * moved to a live segment's bucket or was removed from the tree, and then that segment marked it.
  */
 import { generationOf } from './hashing';
+import { relativeNameOf } from './properties';
 import { segmentOf, TreeResourceProperties } from '../../src/parameter-tree/private/contract';
 
 /** The generation of the resource's set of names, and of its segment when the tree is split. */
@@ -20,6 +21,5 @@ export function treeGenerationOf(props: Pick<TreeResourceProperties, 'Parameters
 /** Whether `fullName`, under the tree's path, is in this resource's segment (always, unsplit). */
 export function inOwnSegment(props: Pick<TreeResourceProperties, 'Path' | 'Segment'>, fullName: string): boolean {
   if (!props.Segment) return true;
-  const relativeName = fullName.slice(props.Path === '/' ? 1 : props.Path.length + 1);
-  return segmentOf(relativeName, Number(props.Segment.Count)) === Number(props.Segment.Index);
+  return segmentOf(relativeNameOf(props.Path, fullName), Number(props.Segment.Count)) === Number(props.Segment.Index);
 }

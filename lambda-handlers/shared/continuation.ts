@@ -14,7 +14,7 @@
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeadlineOutcome } from './custom-resource';
-import { describeError } from './retry';
+import { describeError, isThrottlingError } from './retry';
 
 /** The event field a continuation carries; CloudFormation never sends it. */
 export const CONTINUATION_FIELD = 'CdkSecureConfigContinuation';
@@ -65,7 +65,7 @@ export function lambdaInvoker(client: LambdaClient, attempts = INVOKE_ATTEMPTS):
       } catch (error) {
         const refused = refusedByLambda(error);
         mayHaveStarted ||= !refused && !neverConnected(error);
-        if (attempt >= attempts || (refused && statusOf(error) !== 429)) throw new InvokeFailedError(error, mayHaveStarted);
+        if (attempt >= attempts || (refused && !isThrottlingError(error))) throw new InvokeFailedError(error, mayHaveStarted);
       }
     }
   };

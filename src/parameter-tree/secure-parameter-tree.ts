@@ -367,14 +367,13 @@ export class SecureParameterTree extends SecureParameterTreeBase implements ITag
     this.encryptionKey = this.key;
     this.tags = new TagManager(TagType.KEY_VALUE, TREE_RESOURCE_TYPE);
 
-    const legacyOwner = `${Stack.of(this).stackName}/${this.legacyResourceLogicalId()}`;
-    this.legacyOwner = legacyOwner;
+    this.legacyOwner = `${Stack.of(this).stackName}/${this.legacyResourceLogicalId()}`;
     this.reconciler = new TreeReconciler(this, 'Reconciler', {
       path: this.path,
       pathArn: this.pathArn,
       keyArn: this.key.keyArn,
       owner: this.owner,
-      legacyOwner,
+      legacyOwner: this.legacyOwner,
     });
 
     this.sharedProperties = {

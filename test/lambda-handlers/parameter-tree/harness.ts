@@ -4,7 +4,7 @@
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   DescribeParametersCommand,
   DescribeParametersCommandOutput,
@@ -83,7 +83,6 @@ export function deleteEvent(responseUrl: string, physicalId: string, props: Prop
   return { ...base(responseUrl), RequestType: 'Delete', PhysicalResourceId: physicalId, ResourceProperties: props };
 }
 
-/** A Lambda context with plenty of time left. */
 /**
  * The properties of a tree of STACK_NAME at `path` (owner from the stack name, retained, tree tag
  * team=shop), as the lifecycle suites build them.
@@ -103,6 +102,44 @@ export function treeProperties(
   };
 }
 
+/** What the lifecycle suites share: the answers CloudFormation got, its view of the stack, a KMS key. */
+export interface LifecycleSuite {
+  readonly collector: ResponseCollector;
+  readonly stacks: StackStandIn;
+  /** The key made for the suite; read it inside a test or hook. */
+  readonly keyArn: string;
+}
+
+/**
+ * Registers, in the calling `describe`, what every lifecycle suite sets up: the response
+ * collector, one KMS key, the stack stand-in reset to `stackStatus` before each test, and quiet
+ * handler logs.
+ */
+export function lifecycleSuite(kms: KMSClient, keyDescription: string, stackStatus?: string): LifecycleSuite {
+  const collector = new ResponseCollector();
+  const stacks = new StackStandIn();
+  let keyArn: string | undefined;
+  beforeAll(async () => {
+    await collector.start();
+    keyArn = (await kms.send(new CreateKeyCommand({ Description: keyDescription }))).KeyMetadata!.Arn!;
+  });
+  beforeEach(() => {
+    stacks.inState(stackStatus);
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+  afterAll(() => collector.stop());
+  return {
+    collector,
+    stacks,
+    get keyArn() {
+      if (keyArn === undefined) throw new Error('the suite key is made in beforeAll: read keyArn inside a test or hook');
+      return keyArn;
+    },
+  };
+}
+
+/** A Lambda context with plenty of time left. */
 export const context = { getRemainingTimeInMillis: () => 300_000 };
 
 export interface ParameterState {

@@ -7,18 +7,16 @@
  * followed to its cleanup, every event delivered twice. CloudFormation's answers come from the
  * stand-in (see StackStandIn).
  */
-import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
   context,
   createEvent,
   deleteEvent,
+  lifecycleSuite,
   motoClients,
   ParameterState,
   parameterStoreState,
-  ResponseCollector,
   STACK_NAME,
-  StackStandIn,
   treeProperties,
   uniquePath,
   updateEvent,
@@ -40,25 +38,10 @@ interface SentCommand {
 
 describeWithServices(['moto'], 'removal marks (moto_server)', () => {
   const { ssm, kms } = motoClients();
-  const collector = new ResponseCollector();
-  const stacks = new StackStandIn();
+  const suite = lifecycleSuite(kms, 'removal marks test key', 'UPDATE_IN_PROGRESS');
+  const { collector, stacks } = suite;
   /** Every command the handlers of this suite sent. */
   const sent: SentCommand[] = [];
-  let keyArn: string;
-
-  beforeAll(async () => {
-    await collector.start();
-    keyArn = (await kms.send(new CreateKeyCommand({ Description: 'removal marks test key' }))).KeyMetadata!.Arn!;
-  });
-
-  beforeEach(() => {
-    stacks.inState('UPDATE_IN_PROGRESS');
-    jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  });
-
-  afterEach(() => jest.restoreAllMocks());
-
-  afterAll(() => collector.stop());
 
   /** A handler on moto that records every command, and fails the PutParameter of `failOn` (one parameter at a time). */
   function handler(failOn?: string): TreeHandler {
@@ -86,7 +69,7 @@ describeWithServices(['moto'], 'removal marks (moto_server)', () => {
   });
 
   const tree = (path: string, parameters: ParameterSpec[], overrides: Partial<TreeResourceProperties> = {}): TreeResourceProperties =>
-    treeProperties(path, keyArn, parameters, overrides);
+    treeProperties(path, suite.keyArn, parameters, overrides);
 
   const stateUnder = (path: string): Promise<State> => parameterStoreState(ssm, path);
 

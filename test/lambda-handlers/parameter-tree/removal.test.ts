@@ -5,19 +5,17 @@
  * CloudFormation's answers (stack status, live physical id) come from a stand-in: moto cannot
  * hold a stack in the cleanup states (see StackStandIn).
  */
-import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { AddTagsToResourceCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import {
   context,
   createEvent,
   deleteEvent,
+  lifecycleSuite,
   LOGICAL_ID,
   motoClients,
   ParameterState,
   parameterStoreState,
-  ResponseCollector,
   STACK_NAME,
-  StackStandIn,
   treeProperties,
   uniquePath,
   updateEvent,
@@ -38,29 +36,14 @@ const RENAMED_ID = 'RenamedTree5E6F7A8B';
 
 describeWithServices(['moto'], 'parameter tree removal (moto_server)', () => {
   const { ssm, kms } = motoClients();
-  const collector = new ResponseCollector();
-  const stacks = new StackStandIn();
+  const suite = lifecycleSuite(kms, 'removal test key');
+  const { collector, stacks } = suite;
   const handler = createTreeHandler({ ssm, kms, stacks: stacks.source, sleep: async () => {}, concurrency: 4 });
-  let keyArn: string;
-
-  beforeAll(async () => {
-    await collector.start();
-    keyArn = (await kms.send(new CreateKeyCommand({ Description: 'removal test key' }))).KeyMetadata!.Arn!;
-  });
-
-  beforeEach(() => {
-    stacks.inState(undefined);
-    jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  });
-
-  afterEach(() => jest.restoreAllMocks());
-
-  afterAll(() => collector.stop());
 
   const string = (name: string, value = `${name}-value`): ParameterSpec => ({ Name: name, Kind: ParameterKind.STRING, Tier: 'Standard', Description: '', Value: value });
 
   const tree = (path: string, names: string[], overrides: Partial<TreeResourceProperties> = {}): TreeResourceProperties =>
-    treeProperties(path, keyArn, names.map((name) => string(name)), overrides);
+    treeProperties(path, suite.keyArn, names.map((name) => string(name)), overrides);
 
   async function deliver(event: TreeEvent, using: TreeHandler = handler): Promise<CustomResourceResponse> {
     await using(event, context);

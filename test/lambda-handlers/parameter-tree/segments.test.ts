@@ -8,19 +8,17 @@
  * segments 1, 2, ... first, segment 0 last (and first on deletion). CloudFormation's answers come
  * from the stand-in (see StackStandIn).
  */
-import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import {
   context,
   createEvent,
   deleteEvent,
+  lifecycleSuite,
   LOGICAL_ID,
   motoClients,
   ParameterState,
   parameterStoreState,
-  ResponseCollector,
   STACK_NAME,
-  StackStandIn,
   treeProperties,
   uniquePath,
   updateEvent,
@@ -65,8 +63,8 @@ describe('segment generations', () => {
 
 describeWithServices(['moto'], 'parameter tree segments (moto_server)', () => {
   const { ssm, kms } = motoClients();
-  const collector = new ResponseCollector();
-  const stacks = new StackStandIn();
+  const suite = lifecycleSuite(kms, 'segments test key');
+  const { collector, stacks } = suite;
   /** The name of every SSM command the handler sent, and the parameter it names if any. */
   const sent: { readonly name: string; readonly parameter?: string }[] = [];
   const recording = new SSMClient({});
@@ -78,28 +76,14 @@ describeWithServices(['moto'], 'parameter tree segments (moto_server)', () => {
   /** Commands that change a parameter or its tags. */
   const WRITES = new Set(['PutParameter', 'AddTagsToResource', 'RemoveTagsFromResource', 'LabelParameterVersion', 'DeleteParameters', 'DeleteParameter']);
   const writesSince = (start: number) => sent.slice(start).filter((c) => WRITES.has(c.name));
-  let keyArn: string;
-
-  beforeAll(async () => {
-    await collector.start();
-    keyArn = (await kms.send(new CreateKeyCommand({ Description: 'segments test key' }))).KeyMetadata!.Arn!;
-  });
-
-  beforeEach(() => {
-    stacks.inState(undefined);
-    jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  });
-
-  afterEach(() => jest.restoreAllMocks());
-
-  afterAll(() => collector.stop());
 
   /** Segment `index` of `count` of the tree of `specs`: its own specs only. */
   type Overrides = Partial<TreeResourceProperties>;
 
   function segment(path: string, specs: ParameterSpec[], index: number, count: number, overrides: Overrides = {}): TreeResourceProperties {
     const own = specs.filter((spec) => count === 1 || segmentOf(spec.Name, count) === index);
-    return treeProperties(path, keyArn, own, { ...(count > 1 ? { Segment: { Index: String(index), Count: String(count) } } : {}), ...overrides });
+    const segmentSpec = count > 1 ? { Segment: { Index: String(index), Count: String(count) } } : {};
+    return treeProperties(path, suite.keyArn, own, { ...segmentSpec, ...overrides });
   }
 
   /** The segments of a tree: their properties and physical ids, by index. */
